@@ -1,0 +1,195 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and runs the Moltbot module.
+.DESCRIPTION
+    Build  : compiles the solution and stages an importable module at out/Moltbot/.
+    Test   : Build, then the xunit suites, the real peers (Node 24, openclaw 2026.1.30) and the Pester suites
+             against the built module in a fresh pwsh. Ends with one line 'N passed, N failed'.
+    Run    : Build, then shows Get-MoltbotAuthProfile for your state dir (~/.openclaw or OPENCLAW_STATE_DIR).
+    Clean  : removes out/ and artifacts/.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Run', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tag filter for the Test task (for example -Tag Compat); all tests when empty.
+    [string[]] $Tag = @(),
+
+    # Skip the xunit suites in the Test task.
+    [switch] $SkipUnit
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out/Moltbot'
+$Publish = Join-Path $Root 'artifacts/publish'
+$Results = Join-Path $Root 'artifacts/test-results'
+# The pwsh of this session (the dotnet tool's apphost when started as 'dotnet pwsh'), for child processes.
+$Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Get-ModuleVersion {
+    [xml] $props = Get-Content -Raw (Join-Path $Root 'Directory.Build.props')
+    $props.Project.PropertyGroup.MoltbotVersion | Where-Object { $_ } | Select-Object -First 1
+}
+
+function Invoke-Build {
+    Write-Host "==> Build ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $Root 'Moltbot.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
+    if (Test-Path $Publish) { Remove-Item -Recurse -Force $Publish }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/Moltbot.PowerShell/Moltbot.PowerShell.csproj'), '-c', $Configuration,
+        '-o', $Publish, '--no-build', '--nologo', '-v', 'q')
+
+    if (Test-Path $Out) { Remove-Item -Recurse -Force $Out }
+    $deps = Join-Path $Out 'dependencies'
+    New-Item -ItemType Directory -Force $deps | Out-Null
+
+    # The cmdlet assembly at the root; everything it depends on in dependencies/ (loaded in a private context).
+    Copy-Item (Join-Path $Publish 'Moltbot.dll'), (Join-Path $Publish 'Moltbot.pdb') $Out
+    $dependencyDlls = Get-ChildItem $Publish -Filter *.dll | Where-Object Name -ne 'Moltbot.dll'
+    $forbidden = $dependencyDlls | Where-Object Name -like 'System.Management.Automation*'
+    if ($forbidden) { throw "The publish output contains PowerShell's own assemblies: $($forbidden.Name -join ', ')" }
+    if (-not ($dependencyDlls | Where-Object Name -eq 'Moltbot.Core.dll')) { throw 'Moltbot.Core.dll is missing from the publish output.' }
+    foreach ($dll in $dependencyDlls) {
+        Copy-Item $dll.FullName $deps
+        $pdb = [IO.Path]::ChangeExtension($dll.FullName, '.pdb')
+        if (Test-Path $pdb) { Copy-Item $pdb $deps }
+    }
+
+    $version = Get-ModuleVersion
+    $manifest = Get-Content -Raw (Join-Path $Root 'src/Moltbot.PowerShell/Module/Moltbot.psd1')
+    $manifest.Replace('{{ModuleVersion}}', $version) | Set-Content -NoNewline -Encoding utf8NoBOM (Join-Path $Out 'Moltbot.psd1')
+    Copy-Item (Join-Path $Root 'src/Moltbot.PowerShell/Module/Moltbot.format.ps1xml') $Out
+    foreach ($file in 'README.md', 'LICENSE', 'CHANGELOG.md') {
+        $path = Join-Path $Root $file
+        if (Test-Path $path) { Copy-Item $path $Out }
+    }
+
+    # Fail the build when the manifest does not match the cmdlets the assembly really exports.
+    $check = & $Pwsh -NoProfile -NonInteractive -Command {
+        param($ModulePath)
+        $m = Import-Module $ModulePath -PassThru -ErrorAction Stop
+        $declared = (Import-PowerShellDataFile (Join-Path $ModulePath 'Moltbot.psd1')).CmdletsToExport | Sort-Object
+        $actual = [Moltbot.Commands.MoltbotCmdlet].Assembly.GetExportedTypes() |
+            Where-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+            ForEach-Object { $a = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]; "$($a.VerbName)-$($a.NounName)" } |
+            Sort-Object
+        $diff = Compare-Object $declared $actual
+        if ($diff) { "Manifest and assembly disagree: $($diff | Out-String)" } else { "ok $($m.Version) $($actual.Count) cmdlets" }
+    } -args $Out
+    if ($check -notlike 'ok *') { throw ($check -join "`n") }
+    Write-Host "    staged $Out ($check)"
+}
+
+function Get-PesterPath {
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $psd1 = Join-Path $nugetRoot 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $psd1)) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/Tools.csproj'), '--nologo', '-v', 'q')
+    }
+    if (-not (Test-Path $psd1)) { throw "Pester 5.7.1 was not found at $psd1 after restoring tests/tools/Tools.csproj." }
+    $psd1
+}
+
+function Invoke-Test {
+    New-Item -ItemType Directory -Force $Results | Out-Null
+    $passed = 0; $failed = 0; $skipped = 0
+
+    if (-not $SkipUnit) {
+        foreach ($project in 'tests/Moltbot.Core.Tests/Moltbot.Core.Tests.csproj', 'tests/Moltbot.PowerShell.Tests/Moltbot.PowerShell.Tests.csproj') {
+            $name = [IO.Path]::GetFileNameWithoutExtension($project)
+            Write-Host "==> xunit: $name"
+            $trx = "$name.trx"
+            & dotnet test (Join-Path $Root $project) -c $Configuration --no-build --nologo -v q `
+                --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' --results-directory $Results
+            $exit = $LASTEXITCODE
+            $trxPath = Join-Path $Results $trx
+            if (Test-Path $trxPath) {
+                [xml] $x = Get-Content -Raw $trxPath
+                $c = $x.TestRun.ResultSummary.Counters
+                $passed += [int] $c.passed; $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout; $skipped += [int] $c.notExecuted
+                Remove-Item $trxPath
+            }
+            elseif ($exit -ne 0) { $failed++ }
+        }
+    }
+
+    Write-Host '==> Node peers (openclaw 2026.1.30, oidc-provider, proper-lockfile)'
+    & (Join-Path $Root 'tests/peers/Install-Peers.ps1')
+
+    Write-Host '==> Pester (built module, fresh pwsh)'
+    $pester = Get-PesterPath
+    $resultFile = Join-Path $Results 'pester.xml'
+    & $Pwsh -NoProfile -NonInteractive -Command {
+        param($PesterPath, $TestPath, $ResultFile, $Tags)
+        Import-Module $PesterPath -ErrorAction Stop
+        $config = New-PesterConfiguration
+        $config.Run.Path = $TestPath
+        $config.Run.Exit = $false
+        $config.Output.Verbosity = 'Detailed'
+        $config.TestResult.Enabled = $true
+        $config.TestResult.OutputFormat = 'NUnitXml'
+        $config.TestResult.OutputPath = $ResultFile
+        if ($Tags) { $config.Filter.Tag = $Tags }
+        $r = Invoke-Pester -Configuration $config
+        exit ([int] ($r.FailedCount -gt 0 -or $r.Result -ne 'Passed'))
+    } -args $pester, (Join-Path $Root 'tests/Pester'), $resultFile, $Tag
+    $pesterExit = $LASTEXITCODE
+    if (Test-Path $resultFile) {
+        [xml] $n = Get-Content -Raw $resultFile
+        $r = $n.'test-results'
+        $passed += [int] $r.total - [int] $r.failures - [int] $r.errors - [int] $r.'not-run' - [int] $r.skipped - [int] $r.ignored - [int] $r.inconclusive
+        $failed += [int] $r.failures + [int] $r.errors
+        $skipped += [int] $r.'not-run' + [int] $r.skipped + [int] $r.ignored
+    }
+    if ($pesterExit -ne 0 -and $failed -eq 0) { $failed++ }
+
+    Write-Host ''
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Run {
+    & $Pwsh -NoProfile -Command {
+        param($ModulePath)
+        Import-Module $ModulePath -ErrorAction Stop
+        $state = if ($env:OPENCLAW_STATE_DIR) { $env:OPENCLAW_STATE_DIR } else { '~/.openclaw (or a legacy state dir)' }
+        $profiles = @(Get-MoltbotAuthProfile)
+        if ($profiles.Count -eq 0) {
+            Write-Host "No credentials are stored yet in $state."
+            Write-Host "Add one with:  Set-MoltbotSetupToken            (paste the token from 'claude setup-token')"
+            Write-Host "          or:  Set-MoltbotApiKey -Provider openrouter"
+        }
+        else {
+            $profiles | Format-Table | Out-Host
+        }
+        Get-MoltbotAgent | Format-Table | Out-Host
+    } -args $Out
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Clean' { foreach ($p in $Out, (Join-Path $Root 'artifacts')) { if (Test-Path $p) { Remove-Item -Recurse -Force $p } } }
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Build; Invoke-Test }
+        'Run' { Invoke-Build; Invoke-Run }
+    }
+}

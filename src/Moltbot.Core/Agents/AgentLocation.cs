@@ -1,0 +1,17 @@
+using System.IO;
+using Moltbot.Core.Store;
+
+namespace Moltbot.Core.Agents;
+
+/// <summary>Where one agent's credentials live, and where the agent is known from.</summary>
+public sealed record AgentLocation(string Id, string AgentDir, bool IsDefault, bool InConfig, string? Name, string? Workspace, string? Model)
+{
+    public string StorePath => Path.Combine(AgentDir, AuthStoreFile.FileName);
+
+    /// <summary>The runtime's own cache beside the store; never written by this module.</summary>
+    public string RuntimeCachePath => Path.Combine(AgentDir, "auth.json");
+
+    public bool DirectoryExists => Directory.Exists(AgentDir);
+
+    public bool StoreExists => File.Exists(StorePath);
+}

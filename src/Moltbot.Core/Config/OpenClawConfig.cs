@@ -1,0 +1,368 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading;
+using Moltbot.Core.IO;
+using Moltbot.Core.Json;
+using Moltbot.Core.Locking;
+using Moltbot.Core.State;
+using Moltbot.Core.Store;
+
+namespace Moltbot.Core.Config;
+
+/// <summary>One entry of <c>agents.list</c>.</summary>
+public sealed record AgentEntry(string Id, string? Name, bool IsDefault, string? AgentDir, string? Workspace, string? Model);
+
+/// <summary>
+/// <c>openclaw.json</c> (JSON5). Only the parts this module needs are interpreted: <c>agents.list</c>,
+/// <c>auth.profiles</c> and <c>auth.order</c>; everything else is kept as read. Like OpenClaw, a write produces plain
+/// JSON, so comments in a hand-edited file do not survive a change made through this module.
+/// </summary>
+public sealed class OpenClawConfig
+{
+    private OpenClawConfig(string path, JsonObject root, bool exists, bool hadComments)
+    {
+        Path = path;
+        Root = root;
+        Exists = exists;
+        HadComments = hadComments;
+    }
+
+    public string Path { get; }
+
+    internal JsonObject Root { get; }
+
+    public bool Exists { get; }
+
+    /// <summary>Whether the file as read had comments (they are dropped by a write, as OpenClaw's own writes do).</summary>
+    public bool HadComments { get; }
+
+    public static OpenClawConfig Empty(string path) => new(path, new JsonObject(), exists: false, hadComments: false);
+
+    /// <summary>Loads the config; a missing file gives an empty one. A file that cannot be parsed throws (InvalidData).</summary>
+    public static OpenClawConfig Load(string path)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = SecureFile.ReadAllBytesOrNull(path);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new MoltbotException(ErrorIds.ConfigUnreadable, MoltbotErrorKind.PermissionDenied,
+                $"The OpenClaw config {path} cannot be opened: permission denied.", path, ex);
+        }
+        if (bytes is null)
+        {
+            return Empty(path);
+        }
+        string text;
+        JsonNode? node;
+        try
+        {
+            text = JsonFile.DecodeUtf8(bytes);
+            node = Json5.Parse(text);
+        }
+        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
+        {
+            throw Unreadable(path, $"it is not valid JSON5 ({ex.Message})", ex);
+        }
+        if (node is not JsonObject root)
+        {
+            throw Unreadable(path, "its top level is not an object");
+        }
+        if (root["agents"] is { } agents && agents is not JsonObject)
+        {
+            throw Unreadable(path, "its \"agents\" is not an object");
+        }
+        if (root["agents"] is JsonObject a && a["list"] is { } list && list is not JsonArray)
+        {
+            throw Unreadable(path, "its \"agents.list\" is not an array");
+        }
+        if (root["auth"] is { } auth && auth is not JsonObject)
+        {
+            throw Unreadable(path, "its \"auth\" is not an object");
+        }
+        return new OpenClawConfig(path, root, exists: true, hadComments: text.Contains("//", StringComparison.Ordinal) || text.Contains("/*", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> on the config as it is now, under a lock (<c>openclaw.json.lock</c>, honoured by
+    /// Moltbot processes), and writes it back atomically when the change returns true.
+    /// </summary>
+    public static T Update<T>(string path, Func<OpenClawConfig, T> change, Func<T, bool> changed, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
+    {
+        using var configLock = FileLock.Acquire(path, lockOptions, cancellationToken);
+        var config = Load(path);
+        var before = JsonFile.Serialize(config.Root);
+        var result = change(config);
+        if (changed(result) && !string.Equals(before, JsonFile.Serialize(config.Root), StringComparison.Ordinal))
+        {
+            config.Save();
+        }
+        return result;
+    }
+
+    public void Save()
+    {
+        try
+        {
+            SecureFile.WriteAtomic(Path, JsonFile.SerializeToUtf8(Root));
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            throw new MoltbotException(ErrorIds.WriteFailed, MoltbotErrorKind.PermissionDenied,
+                $"The OpenClaw config {Path} could not be written: {ex.Message}", Path, ex);
+        }
+    }
+
+    /// <summary>The entries of <c>agents.list</c> that have an id (ids normalised).</summary>
+    public IReadOnlyList<AgentEntry> Agents
+    {
+        get
+        {
+            var result = new List<AgentEntry>();
+            if (Root["agents"] is JsonObject agents && agents["list"] is JsonArray list)
+            {
+                foreach (var item in list)
+                {
+                    if (item is JsonObject entry && Str(entry["id"]) is { } id && id.Trim().Length > 0)
+                    {
+                        result.Add(new AgentEntry(
+                            AgentId.Normalize(id),
+                            Str(entry["name"]),
+                            entry["default"] is JsonValue d && d.GetValueKind() == JsonValueKind.True,
+                            Str(entry["agentDir"]),
+                            Str(entry["workspace"]),
+                            Str(entry["model"]) ?? (entry["model"] is JsonObject m ? Str(m["primary"]) : null)));
+                    }
+                }
+            }
+            return result;
+        }
+    }
+
+    /// <summary>The configured default agent: the first entry with <c>default: true</c>, else the first entry, else <c>main</c>.</summary>
+    public string DefaultAgentId
+    {
+        get
+        {
+            var agents = Agents;
+            return agents.FirstOrDefault(a => a.IsDefault)?.Id ?? agents.FirstOrDefault()?.Id ?? AgentId.Default;
+        }
+    }
+
+    public AgentEntry? FindAgent(string agentId) => Agents.FirstOrDefault(a => a.Id == agentId);
+
+    /// <summary>Adds an entry to <c>agents.list</c> (creating the list).</summary>
+    public void AddAgent(JsonObject entry)
+    {
+        var agents = Root["agents"] as JsonObject;
+        if (agents is null)
+        {
+            agents = new JsonObject();
+            Root["agents"] = agents;
+        }
+        var list = agents["list"] as JsonArray;
+        if (list is null)
+        {
+            list = new JsonArray();
+            agents["list"] = list;
+        }
+        list.Add(entry);
+    }
+
+    /// <summary>Replaces the <c>agents.list</c> entry of an id; returns false when there is none.</summary>
+    public bool ReplaceAgent(string agentId, JsonObject entry)
+    {
+        if (Root["agents"] is JsonObject agents && agents["list"] is JsonArray list)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is JsonObject existing && Str(existing["id"]) is { } id && AgentId.Normalize(id) == agentId)
+                {
+                    list[i] = entry;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary><c>auth.profiles</c>: profile id to (provider, mode).</summary>
+    public IReadOnlyDictionary<string, (string? Provider, string? Mode, string? Email)> AuthProfiles
+    {
+        get
+        {
+            var result = new Dictionary<string, (string?, string?, string?)>(StringComparer.Ordinal);
+            if (AuthNode(create: false)?["profiles"] is JsonObject profiles)
+            {
+                foreach (var (id, value) in profiles)
+                {
+                    if (value is JsonObject p)
+                    {
+                        result[id] = (Str(p["provider"])?.ToLowerInvariant(), Str(p["mode"]), Str(p["email"]));
+                    }
+                }
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Adds or updates <c>auth.profiles[id] = {provider, mode}</c> (and <c>email</c> when known), keeping any other field
+    /// of an existing entry, as OpenClaw's <c>applyAuthProfileConfig</c> does. Returns true when something changed.
+    /// </summary>
+    public bool UpsertAuthProfile(string profileId, string provider, CredentialType mode, string? email = null)
+    {
+        var auth = AuthNode(create: true)!;
+        var profiles = auth["profiles"] as JsonObject;
+        if (profiles is null)
+        {
+            profiles = new JsonObject();
+            auth["profiles"] = profiles;
+        }
+        var before = profiles[profileId]?.ToJsonString();
+        var entry = profiles[profileId] as JsonObject ?? new JsonObject();
+        entry["provider"] = provider;
+        entry["mode"] = mode.ToWireName();
+        if (!string.IsNullOrEmpty(email))
+        {
+            entry["email"] = email;
+        }
+        if (entry.Parent is null)
+        {
+            profiles[profileId] = entry;
+        }
+        return before != entry.ToJsonString();
+    }
+
+    /// <summary>Removes <c>auth.profiles[id]</c> and the id from every <c>auth.order</c> list.</summary>
+    public bool RemoveAuthProfile(string profileId)
+    {
+        var auth = AuthNode(create: false);
+        if (auth is null)
+        {
+            return false;
+        }
+        var changed = auth["profiles"] is JsonObject profiles && profiles.Remove(profileId);
+        if (auth["order"] is JsonObject order)
+        {
+            foreach (var provider in order.Select(kv => kv.Key).ToList())
+            {
+                if (order[provider] is JsonArray list && list.Any(n => Str(n) == profileId))
+                {
+                    var kept = list.Where(n => Str(n) != profileId).Select(n => n?.DeepClone()).ToArray();
+                    if (kept.Length == 0)
+                    {
+                        order.Remove(provider);
+                    }
+                    else
+                    {
+                        order[provider] = new JsonArray(kept);
+                    }
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+
+    /// <summary><c>auth.order[provider]</c>, or null.</summary>
+    public IReadOnlyList<string>? GetAuthOrder(string provider)
+    {
+        if (AuthNode(create: false)?["order"] is JsonObject order)
+        {
+            foreach (var (key, value) in order)
+            {
+                if (string.Equals(key, provider, StringComparison.OrdinalIgnoreCase) && value is JsonArray list)
+                {
+                    return list.Select(Str).Where(s => s is not null).Select(s => s!).ToList();
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every provider with an <c>auth.order</c> list.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> AuthOrders
+    {
+        get
+        {
+            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+            if (AuthNode(create: false)?["order"] is JsonObject order)
+            {
+                foreach (var (key, value) in order)
+                {
+                    if (value is JsonArray list)
+                    {
+                        result[key] = list.Select(Str).Where(s => s is not null).Select(s => s!).ToList();
+                    }
+                }
+            }
+            return result;
+        }
+    }
+
+    /// <summary>Sets or (with an empty list) removes <c>auth.order[provider]</c>.</summary>
+    public void SetAuthOrder(string provider, IEnumerable<string>? profileIds)
+    {
+        var ids = AuthProfileStore.NormalizeIdList(profileIds);
+        var auth = AuthNode(create: ids.Count > 0);
+        if (auth is null)
+        {
+            return;
+        }
+        var order = auth["order"] as JsonObject;
+        if (order is not null)
+        {
+            foreach (var key in order.Where(kv => string.Equals(kv.Key, provider, StringComparison.OrdinalIgnoreCase) && kv.Key != provider).Select(kv => kv.Key).ToList())
+            {
+                order.Remove(key);
+            }
+        }
+        if (ids.Count == 0)
+        {
+            order?.Remove(provider);
+            if (order is not null && order.Count == 0)
+            {
+                auth.Remove("order");
+            }
+            return;
+        }
+        if (order is null)
+        {
+            order = new JsonObject();
+            auth["order"] = order;
+        }
+        order[provider] = new JsonArray(ids.Select(id => (JsonNode?)JsonValue.Create(id)).ToArray());
+    }
+
+    private JsonObject? AuthNode(bool create)
+    {
+        if (Root["auth"] is JsonObject auth)
+        {
+            return auth;
+        }
+        if (!create)
+        {
+            return null;
+        }
+        auth = new JsonObject();
+        Root["auth"] = auth;
+        return auth;
+    }
+
+    internal static string? Str(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static MoltbotException Unreadable(string path, string why, Exception? inner = null) =>
+        new(ErrorIds.ConfigUnreadable, MoltbotErrorKind.InvalidData,
+            $"The OpenClaw config {path} cannot be read: {why}. It was left untouched.", path, inner)
+        {
+            RecommendedAction = "Fix the file (it is JSON5) or move it aside; Moltbot never overwrites a config it cannot read.",
+        };
+}

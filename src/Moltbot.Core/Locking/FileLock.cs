@@ -1,0 +1,253 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using Moltbot.Core.IO;
+
+namespace Moltbot.Core.Locking;
+
+/// <summary>How long to wait for a lock and when a lock left behind counts as abandoned.</summary>
+public sealed record FileLockOptions
+{
+    /// <summary>
+    /// How long to wait before giving up. OpenClaw's own schedule waits at least about 42.7 s in all, so 45 s outlasts
+    /// any holder OpenClaw itself would wait for.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>A lock older than this is abandoned (OpenClaw's <c>stale</c>: 30 s).</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The mean pause between two attempts; each pause is jittered between half and one and a half of it.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(8);
+
+    public static FileLockOptions Default { get; } = new();
+}
+
+/// <summary>
+/// The sidecar lock OpenClaw uses for <c>auth-profiles.json</c> (openclaw-compat.md 5.1), interoperable with both
+/// flavours: the lock is a regular file <c>&lt;target&gt;.lock</c> created exclusively and holding
+/// <c>{"pid", "createdAt"}</c> (2026.2.19+); a directory of that name (proper-lockfile, up to 2026.2.9) is waited for
+/// the same way. A file lock is stale when its pid is dead or it is older than 30 s; a directory lock when its mtime is
+/// older than 30 s. Release deletes the file, unless someone else took it over in the meantime.
+/// </summary>
+public sealed class FileLock : IDisposable
+{
+    private readonly byte[] _content;
+    private readonly Stopwatch _held;
+    private bool _released;
+
+    private FileLock(string lockPath, byte[] content, TimeSpan waited)
+    {
+        LockPath = lockPath;
+        _content = content;
+        Waited = waited;
+        _held = Stopwatch.StartNew();
+    }
+
+    public string LockPath { get; }
+
+    /// <summary>How long the caller waited before getting the lock.</summary>
+    public TimeSpan Waited { get; }
+
+    /// <summary>How long the lock has been held so far.</summary>
+    public TimeSpan Held => _held.Elapsed;
+
+    /// <summary>The lock file of a target file: <c>&lt;realpath of target&gt;.lock</c>, as proper-lockfile and OpenClaw name it.</summary>
+    public static string LockPathFor(string targetFile) => SecureFile.CanonicalDirectoryOf(targetFile) + ".lock";
+
+    /// <summary>Takes the lock of <paramref name="targetFile"/>, waiting while someone else holds it.</summary>
+    /// <exception cref="MoltbotException">ResourceBusy (<see cref="ErrorIds.LockTimeout"/>) when the wait times out.</exception>
+    public static FileLock Acquire(string targetFile, FileLockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= FileLockOptions.Default;
+        var lockPath = LockPathFor(targetFile);
+        var dir = Path.GetDirectoryName(lockPath)!;
+        SecureFile.EnsureDirectory(dir);
+
+        var waited = Stopwatch.StartNew();
+        var random = new Random(Environment.ProcessId ^ Environment.CurrentManagedThreadId ^ (int)DateTime.UtcNow.Ticks);
+        string? lastHolder = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var content = BuildContent();
+            if (TryCreate(lockPath, content))
+            {
+                return new FileLock(lockPath, content, waited.Elapsed);
+            }
+
+            var state = Inspect(lockPath, options.StaleAfter);
+            if (state.Stale)
+            {
+                RemoveStale(lockPath, state);
+                continue;
+            }
+            lastHolder = state.Description ?? lastHolder;
+
+            if (waited.Elapsed >= options.Timeout)
+            {
+                throw new MoltbotException(
+                    ErrorIds.LockTimeout,
+                    MoltbotErrorKind.ResourceBusy,
+                    $"Timed out after {options.Timeout.TotalSeconds:0} s waiting for the lock {lockPath}" +
+                    (lastHolder is null ? "." : $" ({lastHolder})."),
+                    lockPath)
+                {
+                    RecommendedAction = "Another process (OpenClaw or Moltbot) is writing these credentials. Try again; if no such process runs, delete the lock file.",
+                };
+            }
+
+            var mean = options.PollInterval.TotalMilliseconds;
+            var pause = (int)Math.Max(1, mean * (0.5 + random.NextDouble()));
+            if (cancellationToken.WaitHandle.WaitOne(pause))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>Releases the lock: deletes the lock file if it is still the one this holder wrote.</summary>
+    public void Dispose()
+    {
+        if (_released)
+        {
+            return;
+        }
+        _released = true;
+        try
+        {
+            var current = SecureFile.ReadAllBytesOrNull(LockPath);
+            if (current is not null && current.AsSpan().SequenceEqual(_content))
+            {
+                File.Delete(LockPath);
+            }
+        }
+        catch (IOException)
+        {
+            // The file vanished or cannot be read: nothing of ours to release.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static byte[] BuildContent()
+    {
+        var created = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        // The same shape as OpenClaw's sidecar: pretty JSON with pid and createdAt.
+        var text = "{\n  \"pid\": " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) +
+                   ",\n  \"createdAt\": \"" + created + "\",\n  \"owner\": \"moltbot-" + Guid.NewGuid().ToString("N") + "\"\n}";
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    private static bool TryCreate(string lockPath, byte[] content)
+    {
+        FileStream stream;
+        try
+        {
+            stream = SecureFile.CreateNew(lockPath);
+        }
+        catch (IOException)
+        {
+            return false; // exists (file or directory)
+        }
+        catch (UnauthorizedAccessException)
+        {
+            if (Directory.Exists(lockPath))
+            {
+                return false; // on Windows a directory in the way reports access denied
+            }
+            throw;
+        }
+        using (stream)
+        {
+            stream.Write(content, 0, content.Length);
+            stream.Flush(flushToDisk: false);
+        }
+        return true;
+    }
+
+    private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description);
+
+    private static LockState Inspect(string lockPath, TimeSpan staleAfter)
+    {
+        var now = DateTime.UtcNow;
+        try
+        {
+            if (Directory.Exists(lockPath))
+            {
+                var mtime = Directory.GetLastWriteTimeUtc(lockPath);
+                var age = now - mtime;
+                return new LockState(age > staleAfter, true, null, $"a lock directory, refreshed {age.TotalSeconds:0.0} s ago");
+            }
+
+            var bytes = SecureFile.ReadAllBytesOrNull(lockPath);
+            if (bytes is null)
+            {
+                return new LockState(false, false, null, null); // released meanwhile: try again at once
+            }
+            var fileAge = now - File.GetLastWriteTimeUtc(lockPath);
+            int? pid = null;
+            DateTime? createdAt = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(bytes);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    if (doc.RootElement.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var pv))
+                    {
+                        pid = pv;
+                    }
+                    if (doc.RootElement.TryGetProperty("createdAt", out var c) && c.ValueKind == JsonValueKind.String &&
+                        DateTime.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var cv))
+                    {
+                        createdAt = cv;
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+                // Being written right now, or garbage: judged by its age alone.
+            }
+
+            var stale = fileAge > staleAfter
+                        || (createdAt is { } created && now - created > staleAfter)
+                        || (pid is { } holder && !ProcessProbe.IsAlive(holder));
+            var description = pid is { } who ? $"held by pid {who}" : "held by an unknown process";
+            return new LockState(stale, false, bytes, description);
+        }
+        catch (IOException)
+        {
+            return new LockState(false, false, null, null);
+        }
+    }
+
+    private static void RemoveStale(string lockPath, LockState state)
+    {
+        try
+        {
+            if (state.IsDirectory)
+            {
+                Directory.Delete(lockPath, recursive: true);
+                return;
+            }
+            // Delete only what was judged stale: a lock taken afresh by a peer in between must survive.
+            var current = SecureFile.ReadAllBytesOrNull(lockPath);
+            if (current is not null && state.Content is not null && current.AsSpan().SequenceEqual(state.Content))
+            {
+                File.Delete(lockPath);
+            }
+        }
+        catch (IOException)
+        {
+            // A peer removed or replaced it first: the next attempt sorts it out.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+
+namespace Moltbot.Core;
+
+/// <summary>What went wrong, in terms the cmdlet layer maps onto an ErrorCategory and a stable error id.</summary>
+public enum MoltbotErrorKind
+{
+    InvalidArgument,
+    InvalidData,
+    ObjectNotFound,
+    ResourceExists,
+    ResourceBusy,
+    AuthenticationError,
+    SecurityError,
+    PermissionDenied,
+    OperationTimeout,
+    ConnectionError,
+    NotImplemented,
+}
+
+/// <summary>
+/// The one exception type the core throws for expected failures. <see cref="ErrorId"/> is stable and becomes the
+/// first part of the PowerShell FullyQualifiedErrorId. Messages never contain secrets.
+/// </summary>
+public class MoltbotException : Exception
+{
+    public MoltbotException(string errorId, MoltbotErrorKind kind, string message, string? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Kind = kind;
+        Target = target;
+    }
+
+    /// <summary>Stable identifier such as <c>MoltbotStoreUnreadable</c>.</summary>
+    public string ErrorId { get; }
+
+    public MoltbotErrorKind Kind { get; }
+
+    /// <summary>The file, profile id or agent the error is about (never a secret).</summary>
+    public string? Target { get; }
+
+    /// <summary>A suggestion for the user, shown as the ErrorRecord's RecommendedAction.</summary>
+    public string? RecommendedAction { get; init; }
+}
+
+/// <summary>Stable error ids, in one place so the docs and tests can refer to them.</summary>
+public static class ErrorIds
+{
+    public const string StoreUnreadable = "MoltbotStoreUnreadable";
+    public const string ConfigUnreadable = "MoltbotConfigUnreadable";
+    public const string LockTimeout = "MoltbotLockTimeout";
+    public const string InvalidAgentId = "MoltbotInvalidAgentId";
+    public const string AgentReserved = "MoltbotAgentReserved";
+    public const string AgentExists = "MoltbotAgentExists";
+    public const string AgentNotFound = "MoltbotAgentNotFound";
+    public const string ProfileNotFound = "MoltbotProfileNotFound";
+    public const string InvalidProfileId = "MoltbotInvalidProfileId";
+    public const string InvalidSetupToken = "MoltbotInvalidSetupToken";
+    public const string InvalidToken = "MoltbotInvalidToken";
+    public const string InvalidApiKey = "MoltbotInvalidApiKey";
+    public const string InvalidProvider = "MoltbotInvalidProvider";
+    public const string InvalidExpiresIn = "MoltbotInvalidExpiresIn";
+    public const string ProviderMismatch = "MoltbotProviderMismatch";
+    public const string WriteFailed = "MoltbotWriteFailed";
+}

@@ -1,0 +1,53 @@
+using System;
+using Moltbot.Core.Store;
+
+namespace Moltbot.Core.Profiles;
+
+/// <summary>The health of a credential, in the words of <c>openclaw models status</c>.</summary>
+public enum AuthProfileStatus
+{
+    /// <summary>Valid for more than 24 hours.</summary>
+    Ok,
+
+    /// <summary>Valid, but expires within 24 hours.</summary>
+    Expiring,
+
+    /// <summary>Past its expiry (an OAuth profile with a refresh token can still be refreshed).</summary>
+    Expired,
+
+    /// <summary>Never expires: API keys and tokens without an expiry.</summary>
+    Static,
+
+    /// <summary>The entry lacks the secret its type needs, or its type is unknown.</summary>
+    Missing,
+}
+
+public static class ProfileStatusRules
+{
+    /// <summary>OpenClaw's <c>warnAfterMs</c>: a credential expiring within a day is reported as expiring.</summary>
+    public static readonly TimeSpan ExpiringWindow = TimeSpan.FromHours(24);
+
+    public static AuthProfileStatus Evaluate(StoredProfile profile, DateTimeOffset now)
+    {
+        if (!profile.HasSecret)
+        {
+            return AuthProfileStatus.Missing;
+        }
+        if (profile.IsNonExpiring)
+        {
+            return AuthProfileStatus.Static;
+        }
+        var expires = profile.ExpiresMs;
+        if (expires is null)
+        {
+            // An oauth entry without a usable expiry: OpenClaw refreshes it before use.
+            return AuthProfileStatus.Expired;
+        }
+        var remaining = expires.Value - now.ToUnixTimeMilliseconds();
+        if (remaining <= 0)
+        {
+            return AuthProfileStatus.Expired;
+        }
+        return remaining <= ExpiringWindow.TotalMilliseconds ? AuthProfileStatus.Expiring : AuthProfileStatus.Ok;
+    }
+}

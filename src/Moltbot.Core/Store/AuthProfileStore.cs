@@ -1,0 +1,302 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Moltbot.Core.Json;
+
+namespace Moltbot.Core.Store;
+
+/// <summary>
+/// The document of <c>auth-profiles.json</c>: <c>version</c>, <c>profiles</c>, <c>order</c>, <c>lastGood</c>,
+/// <c>usageStats</c>, and any key this module does not know, all kept in the order they were read.
+/// </summary>
+public sealed class AuthProfileStore
+{
+    public const int Version = 1;
+
+    private AuthProfileStore(JsonObject root)
+    {
+        Root = root;
+    }
+
+    internal JsonObject Root { get; }
+
+    public static AuthProfileStore CreateEmpty() => new(new JsonObject
+    {
+        ["version"] = Version,
+        ["profiles"] = new JsonObject(),
+    });
+
+    /// <summary>
+    /// Parses the text of a store. Throws <see cref="MoltbotException"/> (InvalidData, <see cref="ErrorIds.StoreUnreadable"/>)
+    /// when it is not a JSON object whose <c>profiles</c>, <c>order</c>, <c>lastGood</c> and <c>usageStats</c> are
+    /// objects. The message names the file and the problem, never the content.
+    /// </summary>
+    public static AuthProfileStore Parse(string text, string path)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonFile.ParseStrict(text);
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(path, $"it is not valid JSON ({DescribePosition(ex)})", ex);
+        }
+        if (node is not JsonObject root)
+        {
+            throw Unreadable(path, "its top level is not a JSON object");
+        }
+        foreach (var key in new[] { "profiles", "order", "lastGood", "usageStats" })
+        {
+            if (root.ContainsKey(key) && root[key] is not JsonObject)
+            {
+                throw Unreadable(path, $"its \"{key}\" is not a JSON object");
+            }
+        }
+        return new AuthProfileStore(root);
+    }
+
+    /// <summary>A document built from an object already parsed (for example from a legacy file).</summary>
+    internal static AuthProfileStore FromRoot(JsonObject root) => new(root);
+
+    /// <summary>Whether the document has a <c>profiles</c> object (without it OpenClaw treats the file as legacy).</summary>
+    public bool HasProfilesObject => Root["profiles"] is JsonObject;
+
+    private JsonObject ProfilesNode => GetOrCreateObject("profiles");
+
+    public IEnumerable<StoredProfile> Profiles
+    {
+        get
+        {
+            if (Root["profiles"] is not JsonObject profiles)
+            {
+                yield break;
+            }
+            foreach (var (id, node) in profiles)
+            {
+                if (node is JsonObject obj)
+                {
+                    yield return new StoredProfile(id, obj);
+                }
+            }
+        }
+    }
+
+    public int Count => Profiles.Count();
+
+    public StoredProfile? Get(string profileId) =>
+        Root["profiles"] is JsonObject p && p[profileId] is JsonObject obj ? new StoredProfile(profileId, obj) : null;
+
+    public bool Contains(string profileId) => Get(profileId) is not null;
+
+    /// <summary>Puts a credential under <paramref name="profileId"/>, replacing what was there (as OpenClaw's upsert does).</summary>
+    public void Set(string profileId, JsonObject credential)
+    {
+        if (credential.Parent is not null)
+        {
+            credential = (JsonObject)credential.DeepClone();
+        }
+        ProfilesNode[profileId] = credential;
+        if (Root["version"] is null)
+        {
+            Root["version"] = Version;
+        }
+    }
+
+    /// <summary>
+    /// Removes a profile and every reference to it in this store: order lists (a list left empty is removed),
+    /// lastGood entries and its usage stats.
+    /// </summary>
+    public bool Remove(string profileId)
+    {
+        if (Root["profiles"] is not JsonObject profiles || !profiles.Remove(profileId))
+        {
+            return false;
+        }
+        if (Root["order"] is JsonObject order)
+        {
+            foreach (var provider in order.Select(kv => kv.Key).ToList())
+            {
+                if (order[provider] is JsonArray list)
+                {
+                    var kept = list.Where(n => !IsString(n, profileId)).Select(n => n?.DeepClone()).ToArray();
+                    if (kept.Length == 0)
+                    {
+                        order.Remove(provider);
+                    }
+                    else if (kept.Length != list.Count)
+                    {
+                        order[provider] = new JsonArray(kept);
+                    }
+                }
+            }
+        }
+        if (Root["lastGood"] is JsonObject lastGood)
+        {
+            foreach (var provider in lastGood.Where(kv => IsString(kv.Value, profileId)).Select(kv => kv.Key).ToList())
+            {
+                lastGood.Remove(provider);
+            }
+        }
+        if (Root["usageStats"] is JsonObject usage)
+        {
+            usage.Remove(profileId);
+        }
+        return true;
+    }
+
+    /// <summary>The per-agent order of a provider, or null when the store has none.</summary>
+    public IReadOnlyList<string>? GetOrder(string provider)
+    {
+        if (Root["order"] is JsonObject order)
+        {
+            foreach (var (key, value) in order)
+            {
+                if (string.Equals(key, provider, StringComparison.OrdinalIgnoreCase) && value is JsonArray list)
+                {
+                    return list.Select(AsString).Where(s => s is not null).Select(s => s!).ToList();
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every provider that has a per-agent order, with its list.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Orders
+    {
+        get
+        {
+            var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+            if (Root["order"] is JsonObject order)
+            {
+                foreach (var (key, value) in order)
+                {
+                    if (value is JsonArray list)
+                    {
+                        result[key] = list.Select(AsString).Where(s => s is not null).Select(s => s!).ToList();
+                    }
+                }
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Sets the per-agent order of a provider. Ids are trimmed and de-duplicated; an empty list removes the key
+    /// (and an <c>order</c> object left empty), as <c>openclaw models auth order set/clear</c> does.
+    /// </summary>
+    public void SetOrder(string provider, IEnumerable<string>? profileIds)
+    {
+        var ids = NormalizeIdList(profileIds);
+        var order = Root["order"] as JsonObject;
+        if (order is not null)
+        {
+            foreach (var existing in order.Where(kv => string.Equals(kv.Key, provider, StringComparison.OrdinalIgnoreCase)).Select(kv => kv.Key).ToList())
+            {
+                if (ids.Count > 0 && existing == provider)
+                {
+                    continue;
+                }
+                order.Remove(existing);
+            }
+        }
+        if (ids.Count == 0)
+        {
+            if (order is not null && order.Count == 0)
+            {
+                Root.Remove("order");
+            }
+            return;
+        }
+        order ??= GetOrCreateObject("order");
+        order[provider] = new JsonArray(ids.Select(id => (JsonNode?)JsonValue.Create(id)).ToArray());
+    }
+
+    public string? GetLastGood(string provider) =>
+        Root["lastGood"] is JsonObject lg ? AsString(lg[provider]) : null;
+
+    /// <summary>A profile's usage stats, if any.</summary>
+    public UsageStats? GetUsage(string profileId) =>
+        Root["usageStats"] is JsonObject usage && usage[profileId] is JsonObject stats ? new UsageStats(stats) : null;
+
+    public string Serialize() => JsonFile.Serialize(Root);
+
+    public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone());
+
+    internal static List<string> NormalizeIdList(IEnumerable<string>? ids)
+    {
+        var result = new List<string>();
+        if (ids is null)
+        {
+            return result;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var raw in ids)
+        {
+            var id = raw?.Trim();
+            if (!string.IsNullOrEmpty(id) && seen.Add(id))
+            {
+                result.Add(id);
+            }
+        }
+        return result;
+    }
+
+    private JsonObject GetOrCreateObject(string key)
+    {
+        if (Root[key] is JsonObject existing)
+        {
+            return existing;
+        }
+        var created = new JsonObject();
+        Root[key] = created;
+        return created;
+    }
+
+    private static string? AsString(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static bool IsString(JsonNode? node, string value) => AsString(node) == value;
+
+    private static string DescribePosition(JsonException ex) =>
+        ex.LineNumber is { } line ? $"line {line + 1}, byte {ex.BytePositionInLine.GetValueOrDefault() + 1}" : "unexpected content";
+
+    internal static MoltbotException Unreadable(string path, string why, Exception? inner = null) =>
+        new(ErrorIds.StoreUnreadable, MoltbotErrorKind.InvalidData,
+            $"The credential store {path} cannot be read: {why}. It was left untouched.", path, inner)
+        {
+            RecommendedAction = "Repair the file by hand or restore it from a backup; Moltbot never overwrites a store it cannot read.",
+        };
+}
+
+/// <summary>Usage stats of one profile (all optional, ms since the epoch).</summary>
+public sealed class UsageStats
+{
+    private readonly JsonObject _node;
+
+    internal UsageStats(JsonObject node) => _node = node;
+
+    public long? LastUsed => Number("lastUsed");
+    public long? CooldownUntil => Number("cooldownUntil");
+    public long? DisabledUntil => Number("disabledUntil");
+    public string? DisabledReason => _node["disabledReason"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    public long? ErrorCount => Number("errorCount");
+
+    private long? Number(string name)
+    {
+        if (_node[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+        {
+            if (v.TryGetValue<long>(out var l))
+            {
+                return l;
+            }
+            if (v.TryGetValue<double>(out var d) && double.IsFinite(d))
+            {
+                return (long)d;
+            }
+        }
+        return null;
+    }
+}

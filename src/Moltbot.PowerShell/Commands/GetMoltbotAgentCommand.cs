@@ -1,0 +1,57 @@
+using System.Linq;
+using System.Management.Automation;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists OpenClaw agents, from openclaw.json and from the agents folder.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MoltbotAgent")]
+[OutputType(typeof(MoltbotAgent))]
+public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id", "Agent")]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var agents = State.ListAgents();
+        foreach (var agent in agents)
+        {
+            if (Name is not null && !Name.Any(n => new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch(agent.Id)))
+            {
+                continue;
+            }
+            var count = 0;
+            try
+            {
+                count = AuthStoreFile.TryLoad(agent.StorePath)?.Count ?? 0;
+            }
+            catch (MoltbotException ex)
+            {
+                WriteMoltbotError(ex, agent.StorePath);
+            }
+            WriteObject(AgentMapper.ToOutput(agent, count));
+        }
+        if (Name is not null)
+        {
+            foreach (var literal in Name.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+            {
+                var id = Core.State.AgentId.Normalize(literal);
+                if (!agents.Any(a => a.Id == id))
+                {
+                    WriteMoltbotError(new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
+                        $"There is no agent '{id}' in {State.Paths.StateDir}.", id), literal);
+                }
+            }
+        }
+    }
+}

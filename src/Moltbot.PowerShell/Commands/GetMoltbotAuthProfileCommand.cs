@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the credential profiles stored for OpenClaw agents.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MoltbotAuthProfile")]
+[OutputType(typeof(MoltbotAuthProfile))]
+public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
+{
+    /// <summary>Agent ids (wildcards). Without it, every agent.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Agent { get; set; }
+
+    /// <summary>Provider ids (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProviderCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Provider { get; set; }
+
+    /// <summary>Profile ids (wildcards).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ProfileIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? ProfileId { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var agents = State.ListAgents();
+        var selected = new List<Core.Agents.AgentLocation>();
+        if (Agent is null)
+        {
+            selected.AddRange(agents);
+        }
+        else
+        {
+            foreach (var name in Agent)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                    selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
+                    continue;
+                }
+                var id = Core.State.AgentId.Normalize(name);
+                var match = agents.FirstOrDefault(a => a.Id == id);
+                if (match is null)
+                {
+                    WriteMoltbotError(new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
+                        $"There is no agent '{id}' in {State.Paths.StateDir}.", id)
+                    {
+                        RecommendedAction = "List the agents with Get-MoltbotAgent, or create one with New-MoltbotAgent.",
+                    }, name);
+                    continue;
+                }
+                if (!selected.Contains(match))
+                {
+                    selected.Add(match);
+                }
+            }
+        }
+
+        var providerPatterns = Patterns(Provider);
+        var profilePatterns = Patterns(ProfileId);
+        var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        foreach (var agent in selected)
+        {
+            IEnumerable<MoltbotAuthProfile> profiles;
+            try
+            {
+                profiles = ReadProfiles(agent).ToList();
+            }
+            catch (MoltbotException ex)
+            {
+                // One unreadable store must not hide the others.
+                WriteMoltbotError(ex, agent.StorePath);
+                continue;
+            }
+            foreach (var profile in profiles)
+            {
+                if (providerPatterns is not null && !providerPatterns.Any(p => p.IsMatch(profile.Provider)))
+                {
+                    continue;
+                }
+                if (profilePatterns is not null && !profilePatterns.Any(p => p.IsMatch(profile.ProfileId)))
+                {
+                    continue;
+                }
+                found.Add(profile.ProfileId);
+                WriteObject(profile);
+            }
+        }
+
+        if (exactProfileIds is not null)
+        {
+            foreach (var missing in exactProfileIds.Where(id => !found.Contains(id)))
+            {
+                WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+                    $"No agent has a profile '{missing}'" + (Agent is null ? "." : " among the agents selected."), missing), missing);
+            }
+        }
+    }
+
+    private static List<WildcardPattern>? Patterns(string[]? values) =>
+        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToList();
+}

@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Threading;
+using Moltbot.Core;
+using Moltbot.Core.Agents;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.Store;
+using Moltbot.Errors;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// Shared plumbing: the state dir of this invocation, cancellation on Ctrl+C, and the translation of core failures into
+/// ErrorRecords. Derived cmdlets put their work in <see cref="ProcessItem"/>.
+/// </summary>
+public abstract class MoltbotCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private MoltbotState? _state;
+
+    /// <summary>The state dir as it is when the command runs (OPENCLAW_STATE_DIR read afresh each time).</summary>
+    internal MoltbotState State => _state ??= MoltbotState.Resolve();
+
+    internal CancellationToken Cancellation => _cancel.Token;
+
+    protected override void BeginProcessing()
+    {
+        WriteDebug($"State dir: {State.Paths.StateDir} (from {State.Paths.StateDirSource}); config: {State.Paths.ConfigPath}");
+    }
+
+    protected sealed override void ProcessRecord()
+    {
+        try
+        {
+            ProcessItem();
+        }
+        catch (MoltbotException ex)
+        {
+            ThrowTerminatingError(MoltbotErrors.From(ex));
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            // Ctrl+C: PowerShell reports the stop itself.
+        }
+    }
+
+    protected abstract void ProcessItem();
+
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    /// <summary>
+    /// ShouldProcess, except that -Force skips the confirmation a high-impact change would ask for. -WhatIf and an
+    /// explicit -Confirm still apply.
+    /// </summary>
+    internal bool ShouldProcessUnlessForced(bool force, string target, string action)
+    {
+        var bound = MyInvocation.BoundParameters;
+        var whatIf = (bound.TryGetValue("WhatIf", out var w) && w is SwitchParameter ws && ws.IsPresent)
+                     || (SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref) && !bound.ContainsKey("WhatIf"));
+        var confirm = bound.TryGetValue("Confirm", out var c) && c is SwitchParameter cs && cs.IsPresent;
+        if (force && !whatIf && !confirm)
+        {
+            WriteVerbose($"{action} on {target} (-Force).");
+            return true;
+        }
+        return ShouldProcess(target, action);
+    }
+
+    /// <summary>Reports a per-item failure and lets the pipeline go on.</summary>
+    internal void WriteMoltbotError(MoltbotException ex, object? target = null) => WriteError(MoltbotErrors.From(ex, target));
+
+    /// <summary>The agent named by -Agent, or the configured default agent.</summary>
+    internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);
+
+    internal static string Plain(SecureString secure)
+    {
+        var ptr = IntPtr.Zero;
+        try
+        {
+            ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+            return Marshal.PtrToStringUni(ptr) ?? string.Empty;
+        }
+        finally
+        {
+            if (ptr != IntPtr.Zero)
+            {
+                Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+    }
+
+    /// <summary>Reads the profiles of one agent as output objects (no secrets).</summary>
+    internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent)
+    {
+        var store = AuthStoreFile.TryLoad(agent.StorePath);
+        if (store is null)
+        {
+            yield break;
+        }
+        var now = DateTimeOffset.UtcNow;
+        foreach (var profile in store.Profiles)
+        {
+            yield return ProfileMapper.ToOutput(agent, store, profile, State, now);
+        }
+    }
+
+    /// <summary>Reads one profile back after a change, for -PassThru.</summary>
+    internal MoltbotAuthProfile? ReadProfile(AgentLocation agent, string profileId)
+    {
+        State.Refresh();
+        var store = AuthStoreFile.TryLoad(agent.StorePath);
+        var profile = store?.Get(profileId);
+        return profile is null ? null : ProfileMapper.ToOutput(agent, store!, profile, State, DateTimeOffset.UtcNow);
+    }
+}
+
+internal static class ProfileMapper
+{
+    public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, MoltbotState state, DateTimeOffset now)
+    {
+        var status = ProfileStatusRules.Evaluate(profile, now);
+        DateTime expires;
+        if (profile.IsNonExpiring)
+        {
+            expires = DateTime.MaxValue;
+        }
+        else if (profile.ExpiresMs is { } ms)
+        {
+            expires = DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, 253402300799999)).LocalDateTime;
+        }
+        else
+        {
+            expires = DateTime.MinValue; // no usable expiry on an expiring type: treat as already expired
+        }
+        var provider = profile.Provider ?? string.Empty;
+        var order = store.GetOrder(provider) ?? state.Config.GetAuthOrder(provider);
+        int? rank = null;
+        if (order is not null)
+        {
+            var index = IndexOf(order, profile.Id);
+            rank = index >= 0 ? index + 1 : null;
+        }
+        return new MoltbotAuthProfile
+        {
+            Agent = agent.Id,
+            ProfileId = profile.Id,
+            Provider = provider,
+            Type = profile.Type == CredentialType.Unknown ? (profile.RawType ?? "unknown") : profile.Type.ToWireName(),
+            Expires = expires,
+            Status = (MoltbotProfileStatus)(int)status,
+            Refreshable = profile.Type == CredentialType.OAuth && profile.HasRefreshToken,
+            OrderRank = rank,
+            AccountId = profile.AccountId,
+            Email = profile.Email,
+            DisplayName = profile.DisplayName,
+            Path = agent.StorePath,
+        };
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using System.Security;
+using Moltbot.Completers;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Stores an API key for a provider.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "MoltbotApiKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MoltbotAuthProfile))]
+public sealed class SetMoltbotApiKeyCommand : MoltbotCmdlet
+{
+    /// <summary>The provider the key is for.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(ProviderCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Provider { get; set; } = null!;
+
+    /// <summary>The key, as a SecureString.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SecureString ApiKey { get; set; } = null!;
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Agent { get; set; }
+
+    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileId { get; set; }
+
+    /// <summary>The account the key belongs to, stored as <c>email</c> for display.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Email { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var provider = ProviderId.Normalize(Provider);
+        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
+        var key = SecretText.ValidateApiKey(provider, Plain(ApiKey));
+        var agent = ResolveAgent(Agent);
+        var exists = AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
+        {
+            return;
+        }
+        WriteVerbose($"Storing a {key.Length}-character API key for provider '{provider}' as '{profileId}' in {agent.StorePath}.");
+        new CredentialService(State).SaveApiKey(agent, provider, profileId, key, Email, Cancellation);
+        if (PassThru)
+        {
+            WriteObject(ReadProfile(agent, profileId));
+        }
+    }
+}

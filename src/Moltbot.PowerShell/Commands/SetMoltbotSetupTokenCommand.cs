@@ -1,0 +1,78 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Stores a static token, such as the Anthropic token printed by 'claude setup-token'.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "MoltbotSetupToken", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(MoltbotAuthProfile))]
+public sealed class SetMoltbotSetupTokenCommand : MoltbotCmdlet
+{
+    /// <summary>The token, as a SecureString (type it at the masked prompt, or pipe it in).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SecureString Token { get; set; } = null!;
+
+    /// <summary>The provider the token is for. Default: anthropic.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ProviderCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Provider { get; set; } = "anthropic";
+
+    /// <summary>The agent whose store receives the token. Default: the configured default agent.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Agent { get; set; }
+
+    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileId { get; set; }
+
+    /// <summary>How long the token is valid (a TimeSpan, or 365d, 12h, 30m). Without it the token never expires.</summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan? ExpiresIn { get; set; }
+
+    /// <summary>Emit the stored profile.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var provider = ProviderId.Normalize(Provider);
+        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
+        if (ExpiresIn is { } span && span <= TimeSpan.Zero)
+        {
+            throw new MoltbotException(ErrorIds.InvalidExpiresIn, MoltbotErrorKind.InvalidArgument, "-ExpiresIn must be a positive duration.", "ExpiresIn");
+        }
+        var token = SecretText.ValidateToken(provider, Plain(Token));
+        var agent = ResolveAgent(Agent);
+        DateTimeOffset? expires = ExpiresIn is { } e ? DateTimeOffset.UtcNow.Add(e) : null;
+
+        var exists = AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+        var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +
+                     (expires is { } x ? $" (expires {x.LocalDateTime:yyyy-MM-dd HH:mm})" : " (does not expire)");
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", action))
+        {
+            return;
+        }
+        WriteVerbose($"Storing a {token.Length}-character token for provider '{provider}' as '{profileId}' in {agent.StorePath}.");
+        new CredentialService(State).SaveToken(agent, provider, profileId, token, expires, Cancellation);
+        WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'token' }} in {State.Paths.ConfigPath}.");
+        if (PassThru)
+        {
+            WriteObject(ReadProfile(agent, profileId));
+        }
+    }
+}

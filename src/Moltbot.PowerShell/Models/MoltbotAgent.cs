@@ -1,0 +1,28 @@
+namespace Moltbot.Models;
+
+/// <summary>An OpenClaw agent: from <c>agents.list</c> in openclaw.json and/or its folder on disk.</summary>
+public sealed class MoltbotAgent
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? Name { get; set; }
+
+    /// <summary>Whether commands without -Agent work on this agent (the configured default).</summary>
+    public bool IsDefault { get; set; }
+
+    /// <summary>Whether <c>agents.list</c> in openclaw.json has an entry for it.</summary>
+    public bool InConfig { get; set; }
+
+    public string AgentDir { get; set; } = string.Empty;
+
+    public string? Workspace { get; set; }
+
+    public string? Model { get; set; }
+
+    /// <summary>How many profiles its store holds (0 when it has none or cannot be read).</summary>
+    public int ProfileCount { get; set; }
+
+    public string StorePath { get; set; } = string.Empty;
+
+    public override string ToString() => Id;
+}

@@ -1,0 +1,58 @@
+using System;
+
+namespace Moltbot.Models;
+
+/// <summary>The health of a stored credential, as <c>openclaw models status</c> words it.</summary>
+public enum MoltbotProfileStatus
+{
+    Ok,
+    Expiring,
+    Expired,
+    Static,
+    Missing,
+}
+
+/// <summary>
+/// One credential profile of one agent, as <c>Get-MoltbotAuthProfile</c> emits it. It carries no secret: tokens stay in
+/// the store and leave it only through <c>Get-MoltbotAccessToken</c>.
+/// </summary>
+public sealed class MoltbotAuthProfile
+{
+    /// <summary>The agent id whose store holds the profile.</summary>
+    public string Agent { get; set; } = string.Empty;
+
+    public string ProfileId { get; set; } = string.Empty;
+
+    public string Provider { get; set; } = string.Empty;
+
+    /// <summary><c>oauth</c>, <c>token</c> or <c>api_key</c> (or what an unknown entry says).</summary>
+    public string Type { get; set; } = string.Empty;
+
+    /// <summary>
+    /// When the credential expires, in local time. Credentials that never expire (API keys, tokens without an expiry)
+    /// report <see cref="DateTime.MaxValue"/>, so <c>Where Expires -lt (Get-Date)</c> returns exactly the expired ones.
+    /// </summary>
+    public DateTime Expires { get; set; }
+
+    public MoltbotProfileStatus Status { get; set; }
+
+    /// <summary>Whether the profile can be refreshed (an OAuth profile holding a refresh token).</summary>
+    public bool Refreshable { get; set; }
+
+    /// <summary>Position in the effective explicit order of its provider (the agent's order, else <c>auth.order</c>), from 1; null when unordered.</summary>
+    public int? OrderRank { get; set; }
+
+    public string? AccountId { get; set; }
+
+    public string? Email { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    /// <summary>The store file (<c>auth-profiles.json</c>).</summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>True when <see cref="Expires"/> is a real expiry.</summary>
+    public bool HasExpiry => Expires != DateTime.MaxValue;
+
+    public override string ToString() => Agent + "/" + ProfileId;
+}
