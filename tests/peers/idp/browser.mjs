@@ -191,6 +191,7 @@ async function signIn() {
       continue;
     }
 
+    trace(`page with form prompt=${form.fields.prompt}`);
     const fields = { ...form.fields };
     if (fields.prompt === 'login') {
       fields.login = LOGIN;

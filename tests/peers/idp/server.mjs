@@ -25,7 +25,7 @@ console.warn = (...args) => {
   originalWarn(...args);
 };
 
-const { default: Provider, errors } = await import('oidc-provider');
+const { default: Provider, errors, interactionPolicy } = await import('oidc-provider');
 
 const CLIENT_ID = 'app_EMoamEEZ73f0CkXaXp7hrann';
 const DEFAULT_REDIRECT = 'http://localhost:1455/auth/callback';
@@ -154,6 +154,12 @@ function resourceServerInfo() {
   };
 }
 
+// oidc-provider forces a consent screen on every authorization by a 'native' client
+// (check native_client_prompt). auth.openai.com shows none, so drop that check; the remaining
+// consent checks are satisfied by loadExistingGrant below, so only the login form is shown.
+const policy = interactionPolicy.base();
+policy.get('consent').checks.remove('native_client_prompt');
+
 const configuration = {
   clients: [{
     client_id: CLIENT_ID,
@@ -186,6 +192,7 @@ const configuration = {
   expiresWithSession: () => false,
   jwks: { keys: [signingJwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+  interactions: { policy },
   features: {
     devInteractions: { enabled: true },
     resourceIndicators: {
@@ -262,6 +269,24 @@ provider.on('grant.error', (ctx, err) => {
 });
 provider.on('grant.revoked', (ctx) => {
   ctx.state.grantRevoked = true;
+});
+// Outcome of an authorization request (on /oauth/authorize or on the /auth/:uid resume after sign-in).
+provider.on('authorization.success', (ctx, out) => {
+  audit({
+    event: 'authorization_result',
+    result: out?.code ? 'code' : 'other',
+    redirect_uri: ctx.oidc?.params?.redirect_uri,
+    account: ctx.oidc?.session?.accountId,
+  });
+});
+provider.on('authorization.error', (ctx, err) => {
+  audit({
+    event: 'authorization_result',
+    result: 'error',
+    error: err.error,
+    error_description: err.error_description,
+    redirect_uri: typeof ctx.oidc?.params?.redirect_uri === 'string' ? ctx.oidc.params.redirect_uri : undefined,
+  });
 });
 provider.on('server_error', (ctx, err) => {
   process.stderr.write(`server.mjs: server_error: ${err?.stack || err}\n`);
