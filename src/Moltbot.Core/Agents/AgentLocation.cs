@@ -14,4 +14,7 @@ public sealed record AgentLocation(string Id, string AgentDir, bool IsDefault, b
     public bool DirectoryExists => Directory.Exists(AgentDir);
 
     public bool StoreExists => File.Exists(StorePath);
+
+    /// <summary>The legacy files imported on first use of this agent (null: no import).</summary>
+    public LegacySources? Legacy { get; init; }
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Moltbot.Core.Config;
 using Moltbot.Core.State;
+using Moltbot.Core.Store;
 
 namespace Moltbot.Core.Agents;
 
@@ -48,7 +49,11 @@ public sealed class MoltbotState
     {
         var id = string.IsNullOrWhiteSpace(agentId) ? DefaultAgentId : AgentId.Normalize(agentId);
         var entry = Config.FindAgent(id);
-        return new AgentLocation(id, AgentDirOf(id), id == DefaultAgentId, entry is not null, entry?.Name, entry?.Workspace, entry?.Model);
+        var agentDir = AgentDirOf(id);
+        return new AgentLocation(id, agentDir, id == DefaultAgentId, entry is not null, entry?.Name, entry?.Workspace, entry?.Model)
+        {
+            Legacy = new LegacySources(Path.Combine(Paths.OAuthDir, "oauth.json"), Path.Combine(agentDir, "auth.json")),
+        };
     }
 
     /// <summary>

@@ -56,7 +56,7 @@ public sealed class CredentialService
     {
         // Read the config first: a config that cannot be parsed stops the command before any file is written.
         _ = _state.Config;
-        AuthStoreFile.Update(agent.StorePath, store =>
+        AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
         {
             var existing = store.Get(profileId);
             var credential = new JsonObject
@@ -84,7 +84,7 @@ public sealed class CredentialService
             }
             store.Set(profileId, credential);
             return true;
-        }, _lockOptions, cancellationToken);
+        }, out _, _lockOptions, cancellationToken);
 
         RecordInConfig(profileId, provider, type, email, cancellationToken);
     }
@@ -106,7 +106,7 @@ public sealed class CredentialService
     public bool RemoveProfile(AgentLocation agent, string profileId, CancellationToken cancellationToken = default)
     {
         _ = _state.Config;
-        var removed = AuthStoreFile.Update(agent.StorePath, store => store.Remove(profileId), _lockOptions, cancellationToken);
+        var removed = AuthStoreFile.Update(agent.StorePath, agent.Legacy, store => store.Remove(profileId), out _, _lockOptions, cancellationToken);
         if (!removed)
         {
             return false;
@@ -130,7 +130,7 @@ public sealed class CredentialService
     {
         var ids = AuthProfileStore.NormalizeIdList(profileIds);
         _ = _state.Config;
-        return AuthStoreFile.Update(agent.StorePath, store =>
+        return AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
         {
             foreach (var id in ids)
             {
@@ -147,7 +147,7 @@ public sealed class CredentialService
             }
             store.SetOrder(provider, ids);
             return (IReadOnlyList<string>)ids;
-        }, _lockOptions, cancellationToken);
+        }, out _, _lockOptions, cancellationToken);
     }
 
     /// <summary>

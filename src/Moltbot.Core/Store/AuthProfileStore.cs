@@ -22,6 +22,86 @@ public sealed class AuthProfileStore
 
     internal JsonObject Root { get; }
 
+    /// <summary>The keys that openclaw 2026.4.5+ keeps in <c>auth-state.json</c> instead of the store.</summary>
+    internal static readonly string[] StateKeys = { "order", "lastGood", "usageStats" };
+
+    /// <summary>
+    /// The <c>auth-state.json</c> document beside the store (era B), without its order/lastGood/usageStats (those are
+    /// merged into <see cref="Root"/> while the store is in memory); null in the single-file layout.
+    /// </summary>
+    internal JsonObject? StateDocument { get; private set; }
+
+    /// <summary>Whether this store uses the two-file layout (openclaw 2026.4.5 - 2026.6.1).</summary>
+    public bool UsesStateFile => StateDocument is not null;
+
+    /// <summary>
+    /// Merges an <c>auth-state.json</c> document in, as OpenClaw loads it: its order/lastGood/usageStats win key by key
+    /// over those found inside the store; its other keys are kept for the next write.
+    /// </summary>
+    internal void AttachState(JsonObject state)
+    {
+        var rest = new JsonObject();
+        foreach (var (key, value) in state)
+        {
+            if (Array.IndexOf(StateKeys, key) < 0)
+            {
+                rest[key] = value?.DeepClone();
+                continue;
+            }
+            if (value is not JsonObject fromState)
+            {
+                continue;
+            }
+            var target = Root[key] as JsonObject;
+            if (target is null)
+            {
+                target = new JsonObject();
+                Root[key] = target;
+            }
+            foreach (var (entry, entryValue) in fromState)
+            {
+                target[entry] = entryValue?.DeepClone();
+            }
+        }
+        StateDocument = rest;
+    }
+
+    /// <summary>Splits the in-memory document into the store file and the state file (era B).</summary>
+    internal (JsonObject Profiles, JsonObject? State) SplitForWrite()
+    {
+        if (StateDocument is null)
+        {
+            return (Root, null);
+        }
+        var profiles = new JsonObject();
+        foreach (var (key, value) in Root)
+        {
+            if (Array.IndexOf(StateKeys, key) < 0)
+            {
+                profiles[key] = value?.DeepClone();
+            }
+        }
+        var state = new JsonObject { ["version"] = StateDocument["version"]?.DeepClone() ?? Version };
+        foreach (var (key, value) in StateDocument)
+        {
+            if (key != "version")
+            {
+                state[key] = value?.DeepClone();
+            }
+        }
+        var empty = true;
+        foreach (var key in StateKeys)
+        {
+            if (Root[key] is JsonObject obj && obj.Count > 0)
+            {
+                state[key] = obj.DeepClone();
+                empty = false;
+            }
+        }
+        // OpenClaw deletes auth-state.json when all three are empty; keep it when it holds keys of its own.
+        return (profiles, empty && state.Count == 1 ? null : state);
+    }
+
     public static AuthProfileStore CreateEmpty() => new(new JsonObject
     {
         ["version"] = Version,
@@ -221,9 +301,9 @@ public sealed class AuthProfileStore
     public UsageStats? GetUsage(string profileId) =>
         Root["usageStats"] is JsonObject usage && usage[profileId] is JsonObject stats ? new UsageStats(stats) : null;
 
-    public string Serialize() => JsonFile.Serialize(Root);
+    public string Serialize() => JsonFile.Serialize(Root) + (StateDocument is null ? string.Empty : JsonFile.Serialize(StateDocument));
 
-    public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone());
+    public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone()) { StateDocument = (JsonObject?)StateDocument?.DeepClone() };
 
     internal static List<string> NormalizeIdList(IEnumerable<string>? ids)
     {

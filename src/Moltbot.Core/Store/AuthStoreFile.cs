@@ -15,44 +15,68 @@ public static class AuthStoreFile
 {
     public const string FileName = "auth-profiles.json";
 
-    /// <summary>The store, or null when the file does not exist. A file that cannot be parsed throws (InvalidData).</summary>
+    /// <summary>The era-B state file beside a store (openclaw 2026.4.5+): order, lastGood and usageStats.</summary>
+    public const string StateFileName = "auth-state.json";
+
+    public static string StatePathFor(string storePath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storePath))!, StateFileName);
+
+    /// <summary>
+    /// The store, or null when neither <c>auth-profiles.json</c> nor <c>auth-state.json</c> exists. With an
+    /// <c>auth-state.json</c> beside it (era B), its order/lastGood/usageStats are merged in, winning key by key.
+    /// A file that cannot be parsed throws (InvalidData).
+    /// </summary>
     public static AuthProfileStore? TryLoad(string path)
     {
-        byte[]? bytes;
-        try
+        var store = ReadDocument(path, isState: false) is { } text ? AuthProfileStore.Parse(text, path) : null;
+        var statePath = StatePathFor(path);
+        if (ReadDocument(statePath, isState: true) is { } stateText)
         {
-            bytes = SecureFile.ReadAllBytesOrNull(path);
+            var state = AuthProfileStore.Parse(stateText, statePath);
+            store ??= AuthProfileStore.CreateEmpty();
+            store.AttachState(state.Root);
         }
-        catch (UnauthorizedAccessException ex)
+        return store;
+    }
+
+    /// <summary>
+    /// The store with the legacy credentials OpenClaw would import when the agent has no usable store yet
+    /// (<c>auth-profiles.json</c> missing or without a <c>profiles</c> object). Nothing is written.
+    /// </summary>
+    public static AuthProfileStore? TryLoad(string path, LegacySources? legacy, out LegacyImportResult? imported)
+    {
+        imported = null;
+        var store = TryLoad(path);
+        if (legacy is null || (store is not null && store.HasProfilesObject && File.Exists(path)))
         {
-            throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.PermissionDenied,
-                $"The credential store {path} cannot be opened: permission denied.", path, ex);
+            return store;
         }
-        if (bytes is null)
-        {
-            return null;
-        }
-        string text;
-        try
-        {
-            text = JsonFile.DecodeUtf8(bytes);
-        }
-        catch (System.Text.DecoderFallbackException ex)
-        {
-            throw AuthProfileStore.Unreadable(path, "it is not valid UTF-8", ex);
-        }
-        return AuthProfileStore.Parse(text, path);
+        var candidate = store ?? AuthProfileStore.CreateEmpty();
+        imported = LegacyImporter.Import(candidate, legacy);
+        return imported.ImportedCount > 0 || store is not null ? candidate : null;
     }
 
     /// <summary>The store, or an empty one when the file does not exist.</summary>
     public static AuthProfileStore LoadOrEmpty(string path) => TryLoad(path) ?? AuthProfileStore.CreateEmpty();
 
-    /// <summary>Writes the store atomically (0600, folder 0700). Callers hold the store lock.</summary>
+    /// <summary>
+    /// Writes the store atomically (0600, folder 0700). In the two-file layout, order/lastGood/usageStats go to
+    /// <c>auth-state.json</c> and the store keeps the rest. Callers hold the store lock.
+    /// </summary>
     public static void Save(string path, AuthProfileStore store)
     {
+        var (profiles, state) = store.SplitForWrite();
+        var statePath = StatePathFor(path);
         try
         {
-            SecureFile.WriteAtomic(path, JsonFile.SerializeToUtf8(store.Root));
+            SecureFile.WriteAtomic(path, JsonFile.SerializeToUtf8(profiles));
+            if (state is not null)
+            {
+                SecureFile.WriteAtomic(statePath, JsonFile.SerializeToUtf8(state));
+            }
+            else if (store.UsesStateFile && File.Exists(statePath))
+            {
+                File.Delete(statePath); // order, lastGood and usageStats are all empty, as OpenClaw then does
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -66,18 +90,75 @@ public static class AuthStoreFile
     /// the document. The change sees the file as it is inside the lock, never a copy read earlier. A store that
     /// cannot be parsed is not touched: the exception propagates before anything is written.
     /// </summary>
-    public static T Update<T>(string path, Func<AuthProfileStore, T> change, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
+    public static T Update<T>(string path, Func<AuthProfileStore, T> change, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default) =>
+        Update(path, null, change, out _, lockOptions, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Update{T}(string, Func{AuthProfileStore, T}, FileLockOptions?, CancellationToken)"/>, importing the
+    /// legacy credentials first when the agent has no usable store yet ("first use"). <c>auth.json</c> is deleted only
+    /// after the new store has been written, and only when it contributed a profile.
+    /// </summary>
+    public static T Update<T>(string path, LegacySources? legacy, Func<AuthProfileStore, T> change, out LegacyImportResult? imported,
+        FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
     {
         using var storeLock = FileLock.Acquire(path, lockOptions, cancellationToken);
         var store = TryLoad(path);
+        var before = (store ?? AuthProfileStore.CreateEmpty()).Serialize(); // a missing store that stays empty is not created
+        imported = null;
+        if (legacy is not null && (store is null || !store.HasProfilesObject || !File.Exists(path)))
+        {
+            store ??= AuthProfileStore.CreateEmpty();
+            imported = LegacyImporter.Import(store, legacy);
+        }
         store ??= AuthProfileStore.CreateEmpty();
-        var before = store.Serialize(); // a missing store that stays empty is not created
         var result = change(store);
         var after = store.Serialize();
         if (!string.Equals(before, after, StringComparison.Ordinal))
         {
             Save(path, store);
+            if (imported is { AuthJsonConsumed: true } && legacy?.AuthJsonPath is { } authJson)
+            {
+                TryDelete(authJson);
+            }
         }
         return result;
+    }
+
+    private static string? ReadDocument(string path, bool isState)
+    {
+        byte[]? bytes;
+        try
+        {
+            bytes = SecureFile.ReadAllBytesOrNull(path);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.PermissionDenied,
+                $"The credential {(isState ? "state file" : "store")} {path} cannot be opened: permission denied.", path, ex);
+        }
+        if (bytes is null)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonFile.DecodeUtf8(bytes);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw AuthProfileStore.Unreadable(path, "it is not valid UTF-8", ex);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The import is saved; a leftover auth.json is not imported again because the store now exists.
+        }
     }
 }

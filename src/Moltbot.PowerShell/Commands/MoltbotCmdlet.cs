@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security;
@@ -96,15 +97,17 @@ public abstract class MoltbotCmdlet : PSCmdlet
     /// <summary>Reads the profiles of one agent as output objects (no secrets).</summary>
     internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent)
     {
-        var store = AuthStoreFile.TryLoad(agent.StorePath);
+        // An agent without a store shows what OpenClaw would import from the legacy files (nothing is written).
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
         if (store is null)
         {
             yield break;
         }
         var now = DateTimeOffset.UtcNow;
+        var ranks = ProfileMapper.Ranks(store, State, now);
         foreach (var profile in store.Profiles)
         {
-            yield return ProfileMapper.ToOutput(agent, store, profile, State, now);
+            yield return ProfileMapper.ToOutput(agent, store, profile, now, ranks);
         }
     }
 
@@ -112,15 +115,33 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal MoltbotAuthProfile? ReadProfile(AgentLocation agent, string profileId)
     {
         State.Refresh();
-        var store = AuthStoreFile.TryLoad(agent.StorePath);
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
         var profile = store?.Get(profileId);
-        return profile is null ? null : ProfileMapper.ToOutput(agent, store!, profile, State, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        return profile is null ? null : ProfileMapper.ToOutput(agent, store!, profile, now, ProfileMapper.Ranks(store!, State, now));
     }
 }
 
 internal static class ProfileMapper
 {
-    public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, MoltbotState state, DateTimeOffset now)
+    /// <summary>The rank each usable profile has among its provider's candidates, as the runtime would try them.</summary>
+    public static Dictionary<string, int> Ranks(AuthProfileStore store, MoltbotState state, DateTimeOffset now)
+    {
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var provider in store.Profiles.Select(p => p.Provider).Where(p => !string.IsNullOrEmpty(p)).Distinct())
+        {
+            foreach (var candidate in ProfileResolver.Resolve(store, state.Config, provider!, now))
+            {
+                if (candidate.Usable)
+                {
+                    ranks[candidate.ProfileId] = candidate.Rank;
+                }
+            }
+        }
+        return ranks;
+    }
+
+    public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, DateTimeOffset now, IReadOnlyDictionary<string, int> ranks)
     {
         var status = ProfileStatusRules.Evaluate(profile, now);
         DateTime expires;
@@ -136,40 +157,25 @@ internal static class ProfileMapper
         {
             expires = DateTime.MinValue; // no usable expiry on an expiring type: treat as already expired
         }
-        var provider = profile.Provider ?? string.Empty;
-        var order = store.GetOrder(provider) ?? state.Config.GetAuthOrder(provider);
-        int? rank = null;
-        if (order is not null)
-        {
-            var index = IndexOf(order, profile.Id);
-            rank = index >= 0 ? index + 1 : null;
-        }
+        var usage = store.GetUsage(profile.Id);
+        var nowMs = now.ToUnixTimeMilliseconds();
         return new MoltbotAuthProfile
         {
             Agent = agent.Id,
             ProfileId = profile.Id,
-            Provider = provider,
+            Provider = profile.Provider ?? string.Empty,
             Type = profile.Type == CredentialType.Unknown ? (profile.RawType ?? "unknown") : profile.Type.ToWireName(),
             Expires = expires,
             Status = (MoltbotProfileStatus)(int)status,
             Refreshable = profile.Type == CredentialType.OAuth && profile.HasRefreshToken,
-            OrderRank = rank,
+            OrderRank = ranks.TryGetValue(profile.Id, out var rank) ? rank : null,
+            CooldownUntil = usage?.CooldownUntil is { } c && c > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(c).LocalDateTime : null,
+            DisabledUntil = usage?.DisabledUntil is { } d && d > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(d).LocalDateTime : null,
+            DisabledReason = usage?.DisabledUntil is { } d2 && d2 > nowMs ? usage.DisabledReason : null,
             AccountId = profile.AccountId,
             Email = profile.Email,
             DisplayName = profile.DisplayName,
             Path = agent.StorePath,
         };
-    }
-
-    private static int IndexOf(IReadOnlyList<string> list, string value)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i] == value)
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 }

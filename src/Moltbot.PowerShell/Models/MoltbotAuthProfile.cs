@@ -39,8 +39,19 @@ public sealed class MoltbotAuthProfile
     /// <summary>Whether the profile can be refreshed (an OAuth profile holding a refresh token).</summary>
     public bool Refreshable { get; set; }
 
-    /// <summary>Position in the effective explicit order of its provider (the agent's order, else <c>auth.order</c>), from 1; null when unordered.</summary>
+    /// <summary>
+    /// Where the runtime would try it among its provider's profiles (1 = used first), following the agent's order,
+    /// <c>auth.order</c>, type and round-robin rules and cooldowns; null when the runtime would skip it.
+    /// </summary>
     public int? OrderRank { get; set; }
+
+    /// <summary>Until when the profile sits in cooldown after failures (usageStats), if it does.</summary>
+    public DateTime? CooldownUntil { get; set; }
+
+    /// <summary>Until when the profile is disabled (for example after billing failures), if it is.</summary>
+    public DateTime? DisabledUntil { get; set; }
+
+    public string? DisabledReason { get; set; }
 
     public string? AccountId { get; set; }
 

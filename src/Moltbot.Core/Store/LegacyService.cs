@@ -1,0 +1,45 @@
+using System.Threading;
+using Moltbot.Core.Agents;
+using Moltbot.Core.Locking;
+
+namespace Moltbot.Core.Store;
+
+/// <summary>On-demand import of the legacy credential files into an agent's store.</summary>
+public static class LegacyService
+{
+    /// <summary>
+    /// Imports <c>credentials/oauth.json</c> and the agent's legacy <c>auth.json</c> into its store under the store
+    /// lock, never overwriting a profile. With <paramref name="dryRun"/> the result says what would happen and nothing
+    /// is written. Importing twice changes nothing the second time.
+    /// </summary>
+    public static LegacyImportResult Import(AgentLocation agent, bool dryRun, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
+    {
+        var legacy = agent.Legacy ?? new LegacySources(null, null);
+        if (dryRun)
+        {
+            var preview = AuthStoreFile.TryLoad(agent.StorePath)?.Clone() ?? AuthProfileStore.CreateEmpty();
+            return LegacyImporter.Import(preview, legacy);
+        }
+        var explicitResult = AuthStoreFile.Update(agent.StorePath, legacy, store => LegacyImporter.Import(store, legacy), out var automatic, lockOptions, cancellationToken);
+        if (explicitResult.AuthJsonConsumed && legacy.AuthJsonPath is { } authJson && System.IO.File.Exists(agent.StorePath))
+        {
+            // The store holding the imported profiles has been written: the legacy auth.json has served its purpose.
+            try
+            {
+                System.IO.File.Delete(authJson);
+            }
+            catch (System.IO.IOException)
+            {
+            }
+        }
+        return automatic is not null ? Merge(automatic, explicitResult) : explicitResult;
+    }
+
+    private static LegacyImportResult Merge(LegacyImportResult first, LegacyImportResult second)
+    {
+        // The store was missing: Update imported on first use, then the explicit pass found everything present.
+        var merged = new LegacyImportResult { AuthJsonConsumed = first.AuthJsonConsumed || second.AuthJsonConsumed };
+        merged.Items.AddRange(first.Items);
+        return merged;
+    }
+}

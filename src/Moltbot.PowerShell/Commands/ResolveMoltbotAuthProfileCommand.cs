@@ -1,0 +1,74 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Shows which profiles the runtime would try for a provider, first the one it would use.</para>
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Resolve, "MoltbotAuthProfile")]
+[OutputType(typeof(MoltbotProfileCandidate))]
+public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
+{
+    /// <summary>The provider. May be left out when -Model names it (provider/model).</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProviderCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Provider { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Agent { get; set; }
+
+    /// <summary>A model reference, optionally with the session override <c>model@profileId</c>.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Model { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var modelRef = Model is null ? null : ModelRef.Parse(Model);
+        var providerText = Provider ?? modelRef?.Provider ?? (modelRef?.ProfileId is { } pin ? ProviderId.ProviderOf(pin) : null);
+        if (providerText is null)
+        {
+            throw new MoltbotException(ErrorIds.InvalidProvider, MoltbotErrorKind.InvalidArgument,
+                "Name a provider with -Provider, or a model as provider/model with -Model.", Model);
+        }
+        var provider = ProviderId.Normalize(providerText);
+        var agent = ResolveAgent(Agent);
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
+        var candidates = ProfileResolver.Resolve(store, State.Config, provider, DateTimeOffset.UtcNow, modelRef?.ProfileId);
+
+        if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
+        {
+            WriteWarning($"The session override '@{pinned}' names no usable {provider} profile of agent '{agent.Id}'; OpenClaw drops such a pin and uses the order below.");
+        }
+        if (candidates.Count == 0)
+        {
+            WriteVerbose($"Agent '{agent.Id}' has no profile for provider '{provider}'.");
+        }
+        foreach (var c in candidates)
+        {
+            WriteObject(new MoltbotProfileCandidate
+            {
+                Agent = agent.Id,
+                Provider = provider,
+                ProfileId = c.ProfileId,
+                Rank = c.Rank,
+                Usable = c.Usable,
+                Reason = c.Reason,
+                Pinned = c.Pinned && c.Usable,
+                CooldownUntil = c.CooldownUntil?.LocalDateTime,
+                Model = modelRef?.Model,
+                PinnedProfileId = modelRef?.ProfileId,
+            });
+        }
+    }
+}
