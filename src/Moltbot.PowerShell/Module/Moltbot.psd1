@@ -18,6 +18,9 @@
         'Set-MoltbotApiKey'
         'Get-MoltbotAuthOrder'
         'Set-MoltbotAuthOrder'
+        'Resolve-MoltbotAuthProfile'
+        'Import-MoltbotLegacyCredential'
+        'Connect-MoltbotProvider'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

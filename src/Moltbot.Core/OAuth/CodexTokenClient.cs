@@ -1,0 +1,184 @@
+using System;
+using System.Linq;
+using System.Net.Http;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Duende.IdentityModel.Client;
+
+namespace Moltbot.Core.OAuth;
+
+/// <summary>
+/// The token endpoint calls of the Codex client (public client: the client id in the form body, no secret). Every
+/// failure becomes a <see cref="MoltbotException"/> whose message carries the server's <c>error</c> and
+/// <c>error_description</c>, never a code, verifier or token.
+/// </summary>
+public sealed class CodexTokenClient
+{
+    private readonly CodexOAuthOptions _options;
+    private readonly HttpMessageInvoker _http;
+    private readonly TimeProvider _clock;
+
+    public CodexTokenClient(CodexOAuthOptions options, HttpMessageInvoker http, TimeProvider? clock = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _http = http ?? throw new ArgumentNullException(nameof(http));
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>Exchanges an authorization code (grant_type=authorization_code with the PKCE verifier).</summary>
+    public async Task<CodexTokens> ExchangeCodeAsync(string code, string codeVerifier, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(code);
+        ArgumentException.ThrowIfNullOrEmpty(codeVerifier);
+        var request = new AuthorizationCodeTokenRequest
+        {
+            Address = _options.TokenEndpoint.AbsoluteUri,
+            ClientId = _options.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Code = code,
+            CodeVerifier = codeVerifier,
+            RedirectUri = _options.RedirectUri.AbsoluteUri,
+        };
+        var response = await SendAsync(ct => _http.RequestAuthorizationCodeTokenAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        return Interpret(response, "authorization code", code, codeVerifier);
+    }
+
+    private async Task<TokenResponse> SendAsync(Func<CancellationToken, Task<TokenResponse>> send, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.TokenRequestTimeout, _clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        TokenResponse response;
+        try
+        {
+            response = await send(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unreachable($"did not answer within {_options.TokenRequestTimeout.TotalSeconds:0} s", null);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw Unreachable(ex.Message, ex);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        if (response.ErrorType == ResponseErrorType.Exception)
+        {
+            if (response.Exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw Unreachable($"did not answer within {_options.TokenRequestTimeout.TotalSeconds:0} s", null);
+            }
+            throw Unreachable(response.Exception?.Message ?? response.Error ?? "request failed", null);
+        }
+        return response;
+    }
+
+    /// <summary>Checks a token response and builds the credential. <paramref name="secrets"/> are redacted from any server text.</summary>
+    internal CodexTokens Interpret(TokenResponse response, string grantName, params string[] secrets)
+    {
+        var status = (int)response.HttpStatusCode;
+        if (response.IsError)
+        {
+            var (error, description) = ReadError(response);
+            var text = $"The token endpoint refused the {grantName} (HTTP {status}";
+            if (error is not null)
+            {
+                text += $" {Redact(TextSanitizer.Clean(error, 100), secrets)}";
+            }
+            if (description is not null)
+            {
+                text += $": {Redact(TextSanitizer.Clean(description, 300), secrets)}";
+            }
+            text += "). Nothing was stored.";
+            throw new MoltbotException(OAuthErrorIds.AuthenticationFailed, MoltbotErrorKind.AuthenticationError, text, _options.TokenEndpoint.AbsoluteUri)
+            {
+                RecommendedAction = "Run Connect-MoltbotProvider again; a code can be used only once and expires after a few minutes.",
+            };
+        }
+
+        var json = response.Json;
+        var access = ReadString(json, "access_token");
+        var refresh = ReadString(json, "refresh_token");
+        long? expiresIn = null;
+        if (json is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty("expires_in", out var e)
+            && e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var seconds) && seconds > 0)
+        {
+            expiresIn = seconds;
+        }
+        if (access is null || refresh is null || expiresIn is null)
+        {
+            var missing = string.Join(", ", new[]
+            {
+                access is null ? "access_token" : null,
+                refresh is null ? "refresh_token" : null,
+                expiresIn is null ? "a numeric expires_in" : null,
+            }.Where(s => s is not null));
+            throw new MoltbotException(OAuthErrorIds.InvalidTokenResponse, MoltbotErrorKind.AuthenticationError,
+                $"The token endpoint answered HTTP {status} without {missing}. Nothing was stored.", _options.TokenEndpoint.AbsoluteUri);
+        }
+
+        var accountId = JwtClaims.GetChatGptAccountId(access);
+        if (accountId is null)
+        {
+            throw new MoltbotException(OAuthErrorIds.AccountIdMissing, MoltbotErrorKind.AuthenticationError,
+                $"The access token carries no '{JwtClaims.AuthClaim}' chatgpt_account_id claim, so the ChatGPT account is unknown. Nothing was stored.",
+                _options.TokenEndpoint.AbsoluteUri)
+            {
+                RecommendedAction = "Sign in with a ChatGPT account that has Codex access.",
+            };
+        }
+        var expires = _clock.GetUtcNow().ToUnixTimeMilliseconds() + expiresIn.Value * 1000;
+        return new CodexTokens(access, refresh, expires, accountId, JwtClaims.GetEmail(access));
+    }
+
+    private static (string? Error, string? Description) ReadError(TokenResponse response)
+    {
+        if (response.Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("error", out var error))
+        {
+            if (error.ValueKind == JsonValueKind.String)
+            {
+                return (error.GetString(), ReadString(json, "error_description"));
+            }
+            if (error.ValueKind == JsonValueKind.Object)
+            {
+                // OpenAI's own shape: {"error": {"code": "...", "message": "...", "type": "..."}}
+                return (ReadString(error, "code") ?? ReadString(error, "type"), ReadString(error, "message"));
+            }
+        }
+        if (response.ErrorType == ResponseErrorType.Http)
+        {
+            return (response.HttpErrorReason ?? response.Error, null);
+        }
+        return (response.Error, null);
+    }
+
+    private static string? ReadString(JsonElement? element, string name)
+    {
+        if (element is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+        {
+            var text = value.GetString();
+            return string.IsNullOrWhiteSpace(text) ? null : text;
+        }
+        return null;
+    }
+
+    private static string Redact(string text, string[] secrets)
+    {
+        foreach (var secret in secrets)
+        {
+            if (!string.IsNullOrEmpty(secret) && secret.Length >= 4)
+            {
+                text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+        return text;
+    }
+
+    private MoltbotException Unreachable(string reason, Exception? inner) =>
+        new(OAuthErrorIds.TokenEndpointUnreachable, MoltbotErrorKind.ConnectionError,
+            $"The token endpoint {_options.TokenEndpoint.GetLeftPart(UriPartial.Path)} could not be reached: {TextSanitizer.Clean(reason, 300)}. Nothing was stored.",
+            _options.TokenEndpoint.AbsoluteUri, inner)
+        {
+            RecommendedAction = $"Check the network (and {CodexOAuthOptions.AuthorityVariable} when it is set), then run Connect-MoltbotProvider again.",
+        };
+}

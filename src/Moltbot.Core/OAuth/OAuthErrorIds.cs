@@ -1,0 +1,38 @@
+namespace Moltbot.Core.OAuth;
+
+/// <summary>
+/// Stable error ids of the OAuth login (they become the first part of the PowerShell FullyQualifiedErrorId).
+/// Kept next to the OAuth code; the shared <see cref="ErrorIds"/> may absorb them later without changing the values.
+/// </summary>
+public static class OAuthErrorIds
+{
+    /// <summary>The token endpoint refused the request (invalid_grant, invalid_client, ...). AuthenticationError.</summary>
+    public const string AuthenticationFailed = "MoltbotAuthenticationFailed";
+
+    /// <summary>The token endpoint answered 2xx without access_token, refresh_token or a numeric expires_in. AuthenticationError.</summary>
+    public const string InvalidTokenResponse = "MoltbotInvalidTokenResponse";
+
+    /// <summary>The access token carries no https://api.openai.com/auth chatgpt_account_id claim. AuthenticationError.</summary>
+    public const string AccountIdMissing = "MoltbotAccountIdMissing";
+
+    /// <summary>The callback (or the pasted redirect URL) carried error=... . AuthenticationError.</summary>
+    public const string AuthorizationDenied = "MoltbotAuthorizationDenied";
+
+    /// <summary>The pasted state does not match the one this login sent. SecurityError.</summary>
+    public const string StateMismatch = "MoltbotOAuthStateMismatch";
+
+    /// <summary>The pasted text holds no authorization code. InvalidArgument.</summary>
+    public const string InvalidRedirectInput = "MoltbotInvalidRedirectInput";
+
+    /// <summary>No valid callback arrived within the timeout. OperationTimeout.</summary>
+    public const string LoginTimeout = "MoltbotLoginTimeout";
+
+    /// <summary>The token endpoint could not be reached or did not answer in time. ConnectionError.</summary>
+    public const string TokenEndpointUnreachable = "MoltbotTokenEndpointUnreachable";
+
+    /// <summary>MOLTBOT_OPENAI_CODEX_AUTHORITY or MOLTBOT_OPENAI_CODEX_REDIRECT_URI is not usable. InvalidArgument.</summary>
+    public const string InvalidOAuthSetting = "MoltbotInvalidOAuthSetting";
+
+    /// <summary>The provider has no interactive login in this module yet. NotImplemented.</summary>
+    public const string ProviderNotSupported = "MoltbotProviderNotSupported";
+}

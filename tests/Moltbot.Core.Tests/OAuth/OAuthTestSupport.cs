@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Moltbot.Core.OAuth;
+using Moltbot.Core.State;
+using Xunit;
+
+namespace Moltbot.Core.Tests.OAuth;
+
+internal static class OAuthTest
+{
+    public static MoltbotEnvironment Env(params (string Name, string? Value)[] variables)
+    {
+        var map = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in variables)
+        {
+            map[name] = value;
+        }
+        return new MoltbotEnvironment(n => map.TryGetValue(n, out var v) ? v : null, () => "/nonexistent-home");
+    }
+
+    /// <summary>A port that was free a moment ago (bound on loopback, then released).</summary>
+    public static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    public static Uri Redirect(int port, string host = "localhost") => new($"http://{host}:{port}/auth/callback");
+
+    public static Dictionary<string, string> Query(string url) => RedirectPaste.ParseQuery(new Uri(url).Query);
+
+    public static string Jwt(JsonObject payload)
+    {
+        var header = Base64Url.Encode(Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"typ\":\"at+jwt\"}"));
+        var body = Base64Url.Encode(Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        return $"{header}.{body}.c2lnbmF0dXJl";
+    }
+
+    public static string CodexAccessToken(string accountId = "acct-123", string? email = "tester@example.com")
+    {
+        var payload = new JsonObject
+        {
+            ["sub"] = "tester",
+            [JwtClaims.AuthClaim] = new JsonObject { ["chatgpt_account_id"] = accountId, ["chatgpt_plan_type"] = "plus" },
+        };
+        if (email is not null)
+        {
+            payload[JwtClaims.ProfileClaim] = new JsonObject { ["email"] = email, ["email_verified"] = true };
+        }
+        return Jwt(payload);
+    }
+
+    public static MoltbotException Throws(string errorId, MoltbotErrorKind kind, Action action)
+    {
+        var ex = Assert.Throws<MoltbotException>(action);
+        Assert.Equal(errorId, ex.ErrorId);
+        Assert.Equal(kind, ex.Kind);
+        return ex;
+    }
+}
+
+/// <summary>A clock that stands still unless told otherwise.</summary>
+internal sealed class FixedClock : TimeProvider
+{
+    public FixedClock(DateTimeOffset now) => Now = now;
+
+    public DateTimeOffset Now { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>A token endpoint in memory: records each request and answers with the given function.</summary>
+internal sealed class FakeTokenEndpoint : HttpMessageHandler
+{
+    private readonly Func<HttpRequestMessage, string, HttpResponseMessage> _answer;
+
+    public FakeTokenEndpoint(Func<HttpRequestMessage, string, HttpResponseMessage> answer) => _answer = answer;
+
+    public List<(HttpRequestMessage Request, string Body)> Requests { get; } = new();
+
+    public static HttpResponseMessage Json(HttpStatusCode status, string json) =>
+        new(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+        Requests.Add((request, body));
+        return _answer(request, body);
+    }
+}
+
+/// <summary>Records the login's calls to its host; answers the paste prompt with a function.</summary>
+internal sealed class RecordingUi : ICodexLoginUi
+{
+    public Func<string?>? Paste { get; set; }
+
+    public List<string> Urls { get; } = new();
+
+    public List<string> Verbose { get; } = new();
+
+    public List<string> Warnings { get; } = new();
+
+    public int Ticks { get; private set; }
+
+    public bool Done { get; private set; }
+
+    public bool? ManualShown { get; private set; }
+
+    public void ShowUrl(string url, bool manual)
+    {
+        Urls.Add(url);
+        ManualShown = manual;
+    }
+
+    void ICodexLoginUi.Verbose(string message) => Verbose.Add(message);
+
+    public void Warning(string message) => Warnings.Add(message);
+
+    public void Waiting(TimeSpan elapsed, TimeSpan timeout, string redirectUri) => Ticks++;
+
+    public void WaitingDone() => Done = true;
+
+    public string? PromptForPaste(string redirectUri) => Paste?.Invoke();
+}
+
+/// <summary>A browser that does what the test says with the URL (on a background task, like a real browser).</summary>
+internal sealed class FakeBrowser : IBrowserLauncher
+{
+    private readonly Func<string, Task>? _behaviour;
+
+    public FakeBrowser(Func<string, Task>? behaviour = null) => _behaviour = behaviour;
+
+    public List<string> Opened { get; } = new();
+
+    public Task? Running { get; private set; }
+
+    public bool TryOpen(string url, out string description)
+    {
+        Opened.Add(url);
+        description = "the fake browser";
+        if (_behaviour is not null)
+        {
+            Running = Task.Run(() => _behaviour(url));
+        }
+        return true;
+    }
+}
