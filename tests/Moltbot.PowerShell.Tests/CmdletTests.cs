@@ -114,7 +114,7 @@ public sealed class CmdletTests : IDisposable
         var all = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().ToDictionary(p => p.ProfileId);
         Assert.Equal(MoltbotProfileStatus.Expiring, all["github-copilot:default"].Status);
         Assert.Equal(MoltbotProfileStatus.Static, all["openrouter:default"].Status);
-        Assert.Equal(MoltbotProfileStatus.Expired, all["openai-codex:default"].Status);
+        Assert.Equal(MoltbotProfileStatus.Ok, all["openai-codex:default"].Status); // refreshable: ok, as openclaw models status says
         Assert.True(all["openai-codex:default"].Refreshable);
         Assert.Equal("acct-1", all["openai-codex:default"].AccountId);
     }

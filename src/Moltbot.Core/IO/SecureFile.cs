@@ -38,13 +38,19 @@ public static class SecureFile
     }
 
     /// <summary>Opens a new file exclusively (fails if the path exists), created 0600 on Unix.</summary>
+    /// <remarks>
+    /// The exclusivity comes from <see cref="FileMode.CreateNew"/> (O_CREAT|O_EXCL), not from FileShare. On Unix .NET
+    /// emulates FileShare.None with flock(LOCK_EX): when another process reads the file between the create and the
+    /// flock, the constructor throws a sharing violation and leaves the empty file it has just created behind. For the
+    /// lock file that is an orphan lock every waiter respects for 30 s, so readers are allowed.
+    /// </remarks>
     public static FileStream CreateNew(string path)
     {
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
-            Share = FileShare.None,
+            Share = FileShare.ReadWrite | FileShare.Delete,
         };
         if (!OperatingSystem.IsWindows())
         {

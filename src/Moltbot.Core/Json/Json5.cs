@@ -28,7 +28,8 @@ public static class Json5
         }
         try
         {
-            return JsonNode.Parse(text, documentOptions: LenientJson);
+            using var document = JsonDocument.Parse(text, LenientJson);
+            return JsonFile.ToNode(document.RootElement);
         }
         catch (JsonException)
         {
@@ -89,6 +90,7 @@ public static class Json5
                 }
                 if (IsIdentifierStart(c))
                 {
+                    var start = _i;
                     var word = ParseIdentifier();
                     switch (word)
                     {
@@ -97,7 +99,7 @@ public static class Json5
                         case "null": return null;
                         case "Infinity": return JsonValue.Create(double.PositiveInfinity);
                         case "NaN": return JsonValue.Create(double.NaN);
-                        default: throw Error($"unexpected word '{word}'");
+                        default: throw ErrorAt(start, UnquotedText); // never echo the text: it may be a secret
                     }
                 }
                 if (c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'))
@@ -212,7 +214,7 @@ public static class Json5
                 }
                 if (c == '\n' || c == '\r')
                 {
-                    throw Error("line break inside a string");
+                    throw ErrorAt(_i - 1, "line break inside a string");
                 }
                 if (c != '\\')
                 {
@@ -286,7 +288,7 @@ public static class Json5
                 {
                     "Infinity" => JsonValue.Create(negative ? double.NegativeInfinity : double.PositiveInfinity),
                     "NaN" => JsonValue.Create(double.NaN),
-                    _ => throw Error($"unexpected word '{word}'"),
+                    _ => throw ErrorAt(start, UnquotedText),
                 };
             }
             if (_i + 1 < _s.Length && _s[_i] == '0' && (_s[_i + 1] == 'x' || _s[_i + 1] == 'X'))
@@ -301,8 +303,18 @@ public static class Json5
                 {
                     throw Error("bad hexadecimal number");
                 }
-                var hex = long.Parse(_s.AsSpan(hexStart, _i - hexStart), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-                return JsonValue.Create(negative ? -hex : hex);
+                var digits = _s.AsSpan(hexStart, _i - hexStart);
+                if (long.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex) && hex >= 0)
+                {
+                    return JsonValue.Create(negative ? -hex : hex);
+                }
+                // Beyond Int64 (or read as a negative two's complement): a double, as JSON5 numbers are.
+                var big = 0.0;
+                foreach (var h in digits)
+                {
+                    big = (big * 16) + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                }
+                return JsonValue.Create(negative ? -big : big);
             }
             while (_i < _s.Length && (char.IsDigit(_s[_i]) || _s[_i] == '.' || _s[_i] == 'e' || _s[_i] == 'E'
                        || ((_s[_i] == '+' || _s[_i] == '-') && (_s[_i - 1] == 'e' || _s[_i - 1] == 'E'))))
@@ -322,7 +334,7 @@ public static class Json5
             {
                 return JsonValue.Create(d);
             }
-            throw Error($"bad number '{text}'");
+            throw ErrorAt(start, "bad number");
         }
 
         private string ParseIdentifier()
@@ -378,6 +390,14 @@ public static class Json5
                     break;
                 }
             }
+        }
+
+        private const string UnquotedText = "unexpected unquoted text (strings need quotes)";
+
+        private FormatException ErrorAt(int position, string what)
+        {
+            _i = position;
+            return Error(what);
         }
 
         private FormatException Error(string what)

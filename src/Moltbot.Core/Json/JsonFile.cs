@@ -38,6 +38,46 @@ public static class JsonFile
         return Utf8NoBom.GetString(bytes, offset, bytes.Length - offset);
     }
 
-    /// <summary>Strict JSON (what Node's JSON.parse accepts, plus a tolerated BOM).</summary>
-    public static JsonNode? ParseStrict(string text) => JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+    /// <summary>Strict JSON (what Node's JSON.parse accepts, plus a tolerated BOM). A repeated key keeps its last value, as in JSON.parse.</summary>
+    public static JsonNode? ParseStrict(string text)
+    {
+        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
+        return ToNode(document.RootElement);
+    }
+
+    /// <summary>
+    /// Builds a mutable tree from a parsed element, eagerly. (JsonNode.Parse builds objects lazily and throws an
+    /// ArgumentException on a repeated key only when that object is first touched; JSON.parse and JSON5.parse keep the
+    /// last value, at the place of the first.)
+    /// </summary>
+    internal static JsonNode? ToNode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    obj[property.Name] = ToNode(property.Value);
+                }
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(ToNode(item));
+                }
+                return array;
+            case JsonValueKind.String:
+                return JsonValue.Create(element.GetString());
+            case JsonValueKind.True:
+                return JsonValue.Create(true);
+            case JsonValueKind.False:
+                return JsonValue.Create(false);
+            case JsonValueKind.Number:
+                return JsonValue.Create(element.Clone()); // keeps the number's exact text
+            default:
+                return null;
+        }
+    }
 }

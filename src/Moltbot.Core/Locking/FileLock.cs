@@ -83,7 +83,7 @@ public sealed class FileLock : IDisposable
             var state = Inspect(lockPath, options.StaleAfter);
             if (state.Stale)
             {
-                RemoveStale(lockPath, state);
+                RemoveStale(lockPath, state, options.StaleAfter);
                 continue;
             }
             lastHolder = state.Description ?? lastHolder;
@@ -93,7 +93,7 @@ public sealed class FileLock : IDisposable
                 throw new MoltbotException(
                     ErrorIds.LockTimeout,
                     MoltbotErrorKind.ResourceBusy,
-                    $"Timed out after {options.Timeout.TotalSeconds:0} s waiting for the lock {lockPath}" +
+                    $"Timed out after {options.Timeout.TotalSeconds:0.###} s waiting for the lock {lockPath}" +
                     (lastHolder is null ? "." : $" ({lastHolder})."),
                     lockPath)
                 {
@@ -171,7 +171,8 @@ public sealed class FileLock : IDisposable
         return true;
     }
 
-    private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description);
+    /// <param name="AgeOnly">Stale only because of the file's mtime (not its pid or createdAt).</param>
+    private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description, bool AgeOnly = false);
 
     private static LockState Inspect(string lockPath, TimeSpan staleAfter)
     {
@@ -180,17 +181,18 @@ public sealed class FileLock : IDisposable
         {
             if (Directory.Exists(lockPath))
             {
-                var mtime = Directory.GetLastWriteTimeUtc(lockPath);
-                var age = now - mtime;
+                var age = now - Directory.GetLastWriteTimeUtc(lockPath);
                 return new LockState(age > staleAfter, true, null, $"a lock directory, refreshed {age.TotalSeconds:0.0} s ago");
             }
 
-            var bytes = SecureFile.ReadAllBytesOrNull(lockPath);
+            // Content and mtime from one handle: File.GetLastWriteTimeUtc(path) of a file released meanwhile gives 1601,
+            // which would make the next holder's fresh (possibly still empty) lock look abandoned.
+            var bytes = ReadWithMtime(lockPath, out var mtime);
             if (bytes is null)
             {
                 return new LockState(false, false, null, null); // released meanwhile: try again at once
             }
-            var fileAge = now - File.GetLastWriteTimeUtc(lockPath);
+            var fileAge = now - mtime;
             int? pid = null;
             DateTime? createdAt = null;
             try
@@ -214,30 +216,63 @@ public sealed class FileLock : IDisposable
                 // Being written right now, or garbage: judged by its age alone.
             }
 
-            var stale = fileAge > staleAfter
-                        || (createdAt is { } created && now - created > staleAfter)
-                        || (pid is { } holder && !ProcessProbe.IsAlive(holder));
+            var staleByContent = (createdAt is { } created && now - created > staleAfter)
+                                 || (pid is { } holder && !ProcessProbe.IsAlive(holder));
+            var stale = staleByContent || fileAge > staleAfter;
             var description = pid is { } who ? $"held by pid {who}" : "held by an unknown process";
-            return new LockState(stale, false, bytes, description);
+            return new LockState(stale, false, bytes, description, AgeOnly: !staleByContent);
         }
         catch (IOException)
         {
             return new LockState(false, false, null, null);
         }
+        catch (UnauthorizedAccessException)
+        {
+            return new LockState(false, false, null, null); // turned into a directory meanwhile: look again
+        }
     }
 
-    private static void RemoveStale(string lockPath, LockState state)
+    /// <summary>A small file's bytes and its mtime, read through one handle; null when the file does not exist.</summary>
+    private static byte[]? ReadWithMtime(string path, out DateTime mtimeUtc)
+    {
+        mtimeUtc = default;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            mtimeUtc = File.GetLastWriteTimeUtc(fs.SafeFileHandle);
+            using var buffer = new MemoryStream();
+            fs.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static void RemoveStale(string lockPath, LockState state, TimeSpan staleAfter)
     {
         try
         {
             if (state.IsDirectory)
             {
-                Directory.Delete(lockPath, recursive: true);
+                // Look again right before removing: a peer may have released it and taken a fresh one meanwhile.
+                if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(lockPath) > staleAfter)
+                {
+                    Directory.Delete(lockPath, recursive: true);
+                }
                 return;
             }
-            // Delete only what was judged stale: a lock taken afresh by a peer in between must survive.
-            var current = SecureFile.ReadAllBytesOrNull(lockPath);
-            if (current is not null && state.Content is not null && current.AsSpan().SequenceEqual(state.Content))
+            // Delete only what was judged stale: a lock taken afresh by a peer in between must survive. Equal bytes are
+            // not enough when the verdict came from the age alone (two fresh locks can both still be empty): the file
+            // there now must be old too.
+            var current = ReadWithMtime(lockPath, out var mtime);
+            if (current is not null && state.Content is not null && current.AsSpan().SequenceEqual(state.Content)
+                && (!state.AgeOnly || DateTime.UtcNow - mtime > staleAfter))
             {
                 File.Delete(lockPath);
             }

@@ -12,7 +12,7 @@ public enum AuthProfileStatus
     /// <summary>Valid, but expires within 24 hours.</summary>
     Expiring,
 
-    /// <summary>Past its expiry (an OAuth profile with a refresh token can still be refreshed).</summary>
+    /// <summary>Past its expiry (and, for OAuth, without a refresh token to renew it).</summary>
     Expired,
 
     /// <summary>Never expires: API keys and tokens without an expiry.</summary>
@@ -36,6 +36,12 @@ public static class ProfileStatusRules
         if (profile.IsNonExpiring)
         {
             return AuthProfileStatus.Static;
+        }
+        if (profile.Type == CredentialType.OAuth && profile.HasRefreshToken)
+        {
+            // As openclaw models status (2026.1.30) reports it: the runtime refreshes such a profile on use, so it is
+            // ok whatever its access token's expiry (which Expires still shows).
+            return AuthProfileStatus.Ok;
         }
         var expires = profile.ExpiresMs;
         if (expires is null)

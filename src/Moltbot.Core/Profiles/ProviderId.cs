@@ -59,6 +59,12 @@ public static class ProviderId
         {
             return provider + ":default";
         }
+        var colon = value.IndexOf(':');
+        if (colon < 0)
+        {
+            // A bare name is slugged, as OpenClaw names tokens: "My Work" becomes provider:my-work.
+            return provider + ":" + Slug(value);
+        }
         foreach (var ch in value)
         {
             if (char.IsControl(ch) || char.IsWhiteSpace(ch))
@@ -66,11 +72,6 @@ public static class ProviderId
                 throw new MoltbotException(ErrorIds.InvalidProfileId, MoltbotErrorKind.InvalidArgument,
                     "A profile id may not contain white space or control characters.", value);
             }
-        }
-        var colon = value.IndexOf(':');
-        if (colon < 0)
-        {
-            return provider + ":" + Slug(value);
         }
         var prefix = value.Substring(0, colon).ToLowerInvariant();
         if (prefix != provider || colon == value.Length - 1)

@@ -1,0 +1,105 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using Moltbot.Core.Locking;
+
+namespace Moltbot.LockProbe;
+
+/// <summary>
+/// Usage:
+///   hold &lt;targetFile&gt; &lt;ms&gt;   take the lock of targetFile, print "locked &lt;pid&gt;", hold it for ms or until stdin closes,
+///                           release, print "released &lt;unix ms just before the release&gt;", exit 0.
+///   count &lt;targetFile&gt; &lt;n&gt;   n times: take the lock, read the integer in "&lt;targetFile&gt;.counter", write it plus one
+///                           (deliberately not atomically), release. Print "done" and exit 0.
+/// Exit code 2 for bad usage, 3 for a failure.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0)
+        {
+            Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n>");
+            return 2;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "hold" => Hold(args[1], number),
+                "count" => Count(args[1], number),
+                _ => Usage(),
+            };
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine(ex.ToString());
+            return 3;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n>");
+        return 2;
+    }
+
+    private static int Hold(string target, int ms)
+    {
+        using var stdinClosed = new ManualResetEventSlim(false);
+        var reader = new Thread(() =>
+        {
+            try
+            {
+                using var stdin = Console.OpenStandardInput();
+                var buffer = new byte[256];
+                while (stdin.Read(buffer, 0, buffer.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+            stdinClosed.Set();
+        })
+        { IsBackground = true };
+
+        var releasingAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // warm up what the release timestamp needs
+        var fileLock = FileLock.Acquire(target);
+        try
+        {
+            Console.Out.WriteLine("locked " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            Console.Out.Flush();
+            reader.Start();
+            stdinClosed.Wait(ms);
+        }
+        finally
+        {
+            // The moment just before the lock file is deleted: a waiter cannot get the lock earlier than this.
+            releasingAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            fileLock.Dispose();
+        }
+        Console.Out.WriteLine("released " + releasingAt.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+        return 0;
+    }
+
+    private static int Count(string target, int n)
+    {
+        var counter = target + ".counter";
+        for (var i = 0; i < n; i++)
+        {
+            using (FileLock.Acquire(target))
+            {
+                var text = File.Exists(counter) ? File.ReadAllText(counter).Trim() : "0";
+                var value = text.Length == 0 ? 0 : long.Parse(text, CultureInfo.InvariantCulture);
+                // Truncate, then write: without mutual exclusion another process reads a stale or empty value.
+                File.WriteAllText(counter, (value + 1).ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        Console.Out.WriteLine("done");
+        Console.Out.Flush();
+        return 0;
+    }
+}
