@@ -3,7 +3,11 @@
 .SYNOPSIS
     Builds, tests and runs the Moltbot module.
 .DESCRIPTION
-    Build  : compiles the solution and stages an importable module at out/Moltbot/.
+    Build  : compiles the solution and stages an importable module at out/Moltbot/, with its help
+             (docs/en-US/*.md -> out/Moltbot/en-US/Moltbot.dll-Help.xml and about_Moltbot.help.txt).
+    Docs   : only the help step of Build, on the module already staged at out/Moltbot/.
+    Package: Build, then Publish-PSResource of out/Moltbot to the local file repository artifacts/repository/
+             (Moltbot.<version>.nupkg), registered for the publish only and in a throw-away PSResourceGet scope.
     Test   : Build, then the xunit suites, the real peers (Node 24, openclaw 2026.1.30) and the Pester suites
              against the built module in a fresh pwsh. Ends with one line 'N passed, N failed'.
     Run    : Build, then shows Get-MoltbotAuthProfile for your state dir (~/.openclaw or OPENCLAW_STATE_DIR).
@@ -14,7 +18,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Run', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Run', 'Docs', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -33,6 +37,7 @@ $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out/Moltbot'
 $Publish = Join-Path $Root 'artifacts/publish'
 $Results = Join-Path $Root 'artifacts/test-results'
+$Repository = Join-Path $Root 'artifacts/repository'
 # The pwsh of this session (the dotnet tool's apphost when started as 'dotnet pwsh'), for child processes.
 $Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
@@ -82,6 +87,8 @@ function Invoke-Build {
         if (Test-Path $path) { Copy-Item $path $Out }
     }
 
+    Invoke-Docs
+
     # Fail the build when the manifest does not match the cmdlets the assembly really exports.
     $check = & $Pwsh -NoProfile -NonInteractive -Command {
         param($ModulePath)
@@ -96,6 +103,53 @@ function Invoke-Build {
     } -args $Out
     if ($check -notlike 'ok *') { throw ($check -join "`n") }
     Write-Host "    staged $Out ($check)"
+}
+
+function Invoke-Docs {
+    # platyPS markdown -> MAML + about text (tools/Convert-MarkdownHelp.ps1 stands in for New-ExternalHelp).
+    $manifest = Join-Path $Out 'Moltbot.psd1'
+    if (-not (Test-Path $manifest)) { throw "The module is not staged at ${Out}: run ./build.ps1 Build." }
+    $exported = (Import-PowerShellDataFile $manifest).CmdletsToExport
+    $culture = Join-Path $Out 'en-US'
+    if (Test-Path $culture) { Remove-Item -Recurse -Force $culture }
+    $written = & (Join-Path $Root 'tools/Convert-MarkdownHelp.ps1') -Path (Join-Path $Root 'docs/en-US') -OutputPath $culture `
+        -HelpFileName 'Moltbot.dll-Help.xml' -ModuleName 'Moltbot' -CommandName $exported
+    Write-Host "    help: $(@($written).Name -join ', ')"
+}
+
+function Invoke-Package {
+    # Publish-PSResource needs a registered repository. Register one for the publish only, in a child pwsh whose
+    # PSResourceGet store (LocalApplicationData = XDG_DATA_HOME on Linux/macOS) and NuGet config (XDG_CONFIG_HOME) are
+    # throw-away folders, so the user's real repository list is never read or written there. On Windows those
+    # folders cannot be redirected by environment; the repository gets a unique name and is unregistered in finally.
+    Write-Host "==> Package (Publish-PSResource -> $Repository)"
+    if (Test-Path $Repository) { Remove-Item -Recurse -Force $Repository }
+    New-Item -ItemType Directory -Force $Repository | Out-Null
+    $scope = Join-Path $Root ('artifacts/psresourceget-scope-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    foreach ($d in 'data', 'config', 'cache') { New-Item -ItemType Directory -Force (Join-Path $scope $d) | Out-Null }
+    $saved = @{}
+    foreach ($name in 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+    try {
+        $env:XDG_DATA_HOME = Join-Path $scope 'data'
+        $env:XDG_CONFIG_HOME = Join-Path $scope 'config'
+        $env:XDG_CACHE_HOME = Join-Path $scope 'cache'
+        & $Pwsh -NoProfile -NonInteractive -Command {
+            param($ModulePath, $RepositoryPath)
+            $ErrorActionPreference = 'Stop'
+            $name = 'MoltbotBuild-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            Register-PSResourceRepository -Name $name -Uri $RepositoryPath -Trusted
+            try { Publish-PSResource -Path $ModulePath -Repository $name }
+            finally { Unregister-PSResourceRepository -Name $name }
+        } -args $Out, $Repository
+        if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed with exit code $LASTEXITCODE." }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        Remove-Item -Recurse -Force $scope -ErrorAction Ignore
+    }
+    $package = Get-ChildItem $Repository -Filter 'Moltbot.*.nupkg'
+    if (-not $package) { throw "Publish-PSResource wrote no Moltbot package to $Repository." }
+    Write-Host "    $($package.FullName)"
 }
 
 function Get-PesterPath {
@@ -189,6 +243,8 @@ foreach ($t in $Task) {
     switch ($t) {
         'Clean' { foreach ($p in $Out, (Join-Path $Root 'artifacts')) { if (Test-Path $p) { Remove-Item -Recurse -Force $p } } }
         'Build' { Invoke-Build }
+        'Docs' { Invoke-Docs }
+        'Package' { Invoke-Build; Invoke-Package }
         'Test' { Invoke-Build; Invoke-Test }
         'Run' { Invoke-Build; Invoke-Run }
     }
