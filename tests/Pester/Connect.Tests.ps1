@@ -185,6 +185,20 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
         $grants[0].has_code_verifier | Should -BeTrue
     }
 
+    It 'is reported by openclaw 2026.1.30 models status --json as a valid oauth profile' -Tag 'Compat' {
+        Import-Module (Join-Path $PSScriptRoot '../peers/OpenClawPeer.psm1') -Force
+        $r = Invoke-Connect @{ TimeoutSec = 60 }
+        $r.Error | Should -BeNullOrEmpty
+        $status = Invoke-OpenClaw -StateDir $script:State -ArgumentList @('models', 'status', '--json')
+        $status.ExitCode | Should -Be 0
+        $json = $status.StdOut.Substring($status.StdOut.IndexOf('{')) | ConvertFrom-Json -Depth 20
+        $theirs = $json.auth.oauth.profiles | Where-Object profileId -eq 'openai-codex:default'
+        $theirs | Should -HaveCount 1
+        $theirs.type | Should -Be 'oauth'
+        $theirs.status | Should -Be 'ok'
+        $theirs.provider | Should -Be 'openai-codex'
+    }
+
     It 'shows no token or code in any stream, even with -Verbose' {
         $all = Connect-MoltbotProvider openai-codex -ProfileId work -TimeoutSec 60 -Verbose -ProgressAction SilentlyContinue *>&1 | Out-String
         $entry = (Get-Content -Raw $script:Store | ConvertFrom-Json -AsHashtable).profiles['openai-codex:work']
