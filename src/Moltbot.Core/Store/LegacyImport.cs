@@ -67,20 +67,8 @@ public static class LegacyImporter
             result.Items.Add(new LegacyImportItem(path, null, null, false, "it holds a \"profiles\" object: it is not the legacy flat shape"));
             return;
         }
-        foreach (var (rawProvider, value) in root)
+        foreach (var (provider, profileId, entry) in Entries(root, path, result))
         {
-            var provider = rawProvider.Trim().ToLowerInvariant();
-            var profileId = provider + ":default";
-            if (provider.Length == 0)
-            {
-                result.Items.Add(new LegacyImportItem(path, rawProvider, null, false, "the provider name is empty"));
-                continue;
-            }
-            if (value is not JsonObject entry)
-            {
-                result.Items.Add(new LegacyImportItem(path, provider, profileId, false, "the entry is not an object"));
-                continue;
-            }
             var type = CredentialTypes.Parse(Str(entry["type"]) ?? Str(entry["mode"]));
             if (type == CredentialType.Unknown)
             {
@@ -110,20 +98,8 @@ public static class LegacyImporter
         {
             return;
         }
-        foreach (var (rawProvider, value) in root)
+        foreach (var (provider, profileId, creds) in Entries(root, path, result))
         {
-            var provider = rawProvider.Trim().ToLowerInvariant();
-            var profileId = provider + ":default";
-            if (provider.Length == 0)
-            {
-                result.Items.Add(new LegacyImportItem(path, rawProvider, null, false, "the provider name is empty"));
-                continue;
-            }
-            if (value is not JsonObject creds)
-            {
-                result.Items.Add(new LegacyImportItem(path, provider, profileId, false, "the entry is not an object"));
-                continue;
-            }
             var credential = new JsonObject { ["type"] = CredentialTypes.OAuth, ["provider"] = provider };
             foreach (var (field, fieldValue) in creds)
             {
@@ -133,6 +109,28 @@ public static class LegacyImporter
                 }
             }
             AddIfValid(store, path, provider, profileId, credential, result, consumesAuthJson: false);
+        }
+    }
+
+    /// <summary>The provider entries of a legacy file as (provider, <c>provider:default</c>, entry); malformed ones are reported and skipped.</summary>
+    private static IEnumerable<(string Provider, string ProfileId, JsonObject Entry)> Entries(JsonObject root, string path, LegacyImportResult result)
+    {
+        foreach (var (rawProvider, value) in root)
+        {
+            var provider = rawProvider.Trim().ToLowerInvariant();
+            var profileId = provider + ":default";
+            if (provider.Length == 0)
+            {
+                result.Items.Add(new LegacyImportItem(path, rawProvider, null, false, "the provider name is empty"));
+            }
+            else if (value is not JsonObject entry)
+            {
+                result.Items.Add(new LegacyImportItem(path, provider, profileId, false, "the entry is not an object"));
+            }
+            else
+            {
+                yield return (provider, profileId, entry);
+            }
         }
     }
 
