@@ -44,9 +44,39 @@ public sealed class CodexTokenClient
         return Interpret(response, "authorization code", code, codeVerifier);
     }
 
-    private async Task<TokenResponse> SendAsync(Func<CancellationToken, Task<TokenResponse>> send, CancellationToken cancellationToken)
+    /// <summary>
+    /// Exchanges a refresh token (grant_type=refresh_token, client id in the form body, no scope), as pi-ai and OpenClaw
+    /// do (openclaw-compat.md 8.1). The answer must carry a new access token, a new refresh token and a numeric
+    /// expires_in; the account id comes from the new access token. A refusal throws <see cref="MoltbotException"/>
+    /// (<see cref="OAuthErrorIds.AuthenticationFailed"/>) whose <see cref="Exception.Data"/> holds the provider's error
+    /// code under <see cref="ProviderErrorKey"/> (<c>invalid_grant</c>, <c>refresh_token_reused</c>, ...) and the HTTP
+    /// status under <see cref="HttpStatusKey"/>. The refresh token never appears in a message.
+    /// </summary>
+    /// <param name="timeout">Limit for this request; default <see cref="CodexOAuthOptions.TokenRequestTimeout"/>.</param>
+    public async Task<CodexTokens> RefreshAsync(string refreshToken, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        using var timeout = new CancellationTokenSource(_options.TokenRequestTimeout, _clock);
+        ArgumentException.ThrowIfNullOrEmpty(refreshToken);
+        var request = new RefreshTokenRequest
+        {
+            Address = _options.TokenEndpoint.AbsoluteUri,
+            ClientId = _options.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            RefreshToken = refreshToken,
+        };
+        var response = await SendAsync(ct => _http.RequestRefreshTokenAsync(request, ct), cancellationToken, timeout).ConfigureAwait(false);
+        return Interpret(response, "refresh token", refreshToken);
+    }
+
+    /// <summary>The key of <see cref="Exception.Data"/> that holds the token endpoint's error code (a string).</summary>
+    public const string ProviderErrorKey = "Moltbot.OAuth.ProviderError";
+
+    /// <summary>The key of <see cref="Exception.Data"/> that holds the token endpoint's HTTP status (an int).</summary>
+    public const string HttpStatusKey = "Moltbot.OAuth.HttpStatus";
+
+    private async Task<TokenResponse> SendAsync(Func<CancellationToken, Task<TokenResponse>> send, CancellationToken cancellationToken, TimeSpan? limit = null)
+    {
+        var requestTimeout = limit ?? _options.TokenRequestTimeout;
+        using var timeout = new CancellationTokenSource(requestTimeout, _clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         TokenResponse response;
         try
@@ -55,7 +85,7 @@ public sealed class CodexTokenClient
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Unreachable($"did not answer within {_options.TokenRequestTimeout.TotalSeconds:0} s", null);
+            throw Unreachable($"did not answer within {requestTimeout.TotalSeconds:0} s", null);
         }
         catch (HttpRequestException ex)
         {
@@ -66,7 +96,7 @@ public sealed class CodexTokenClient
         {
             if (response.Exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                throw Unreachable($"did not answer within {_options.TokenRequestTimeout.TotalSeconds:0} s", null);
+                throw Unreachable($"did not answer within {requestTimeout.TotalSeconds:0} s", null);
             }
             throw Unreachable(response.Exception?.Message ?? response.Error ?? "request failed", null);
         }
@@ -77,7 +107,9 @@ public sealed class CodexTokenClient
     internal CodexTokens Interpret(TokenResponse response, string grantName, params string[] secrets)
     {
         var status = (int)response.HttpStatusCode;
-        if (response.IsError)
+        // A 4xx/5xx is an error even when its body is OpenAI's {"error": {"code": ...}} object, which Duende does not
+        // read as a protocol error.
+        if (response.IsError || status >= 400)
         {
             var (error, description) = ReadError(response);
             var text = $"The token endpoint refused the {grantName} (HTTP {status}";
@@ -90,10 +122,16 @@ public sealed class CodexTokenClient
                 text += $": {Redact(TextSanitizer.Clean(description, 300), secrets)}";
             }
             text += "). Nothing was stored.";
-            throw new MoltbotException(OAuthErrorIds.AuthenticationFailed, MoltbotErrorKind.AuthenticationError, text, _options.TokenEndpoint.AbsoluteUri)
+            var refused = new MoltbotException(OAuthErrorIds.AuthenticationFailed, MoltbotErrorKind.AuthenticationError, text, _options.TokenEndpoint.AbsoluteUri)
             {
                 RecommendedAction = "Run Connect-MoltbotProvider again; a code can be used only once and expires after a few minutes.",
             };
+            if (error is not null)
+            {
+                refused.Data[ProviderErrorKey] = Redact(TextSanitizer.Clean(error, 100), secrets);
+            }
+            refused.Data[HttpStatusKey] = status;
+            throw refused;
         }
 
         var json = response.Json;
@@ -133,7 +171,7 @@ public sealed class CodexTokenClient
 
     private static (string? Error, string? Description) ReadError(TokenResponse response)
     {
-        if (response.Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("error", out var error))
+        if (BodyOf(response) is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("error", out var error))
         {
             if (error.ValueKind == JsonValueKind.String)
             {
@@ -150,6 +188,28 @@ public sealed class CodexTokenClient
             return (response.HttpErrorReason ?? response.Error, null);
         }
         return (response.Error, null);
+    }
+
+    /// <summary>The JSON body, also for an HTTP error status whose body Duende did not parse.</summary>
+    private static JsonElement? BodyOf(TokenResponse response)
+    {
+        if (response.Json is { } json)
+        {
+            return json;
+        }
+        if (string.IsNullOrWhiteSpace(response.Raw))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(response.Raw);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string? ReadString(JsonElement? element, string name)

@@ -21,6 +21,8 @@
         'Resolve-MoltbotAuthProfile'
         'Import-MoltbotLegacyCredential'
         'Connect-MoltbotProvider'
+        'Get-MoltbotAccessToken'
+        'Update-MoltbotAuthProfile'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,0 +1,484 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading;
+using Moltbot.Core.Agents;
+using Moltbot.Core.IO;
+using Moltbot.Core.Locking;
+using Moltbot.Core.OAuth;
+using Moltbot.Core.Store;
+
+namespace Moltbot.Core.Refresh;
+
+/// <summary>
+/// Hands out access tokens and refreshes OAuth credentials without ever presenting a rotated refresh token twice
+/// (openclaw-compat.md 5.2, 5.3 and 11):
+/// <list type="number">
+/// <item>read the store without a lock; a usable credential (access present, expiring later than <see cref="TokenRefreshOptions.Margin"/>)
+/// is returned with no lock and no network call;</item>
+/// <item>otherwise take the cross-agent refresh lock <c>$STATE/locks/oauth-refresh/sha256-&lt;hex(provider\0profileId)&gt;</c>
+/// (OpenClaw 2026.4.2x-6.5's name), then the agent's store lock, always in that order; re-read: when a peer refreshed
+/// meanwhile (usable now, or the refresh token changed and the access token has not expired), use its credential;</item>
+/// <item>otherwise refresh, merge <c>{...old, ...new, type:"oauth"}</c>, write atomically, and, still under the refresh
+/// lock, give the new credential to every other agent whose store held the same provider and the same old refresh token;</item>
+/// <item>on failure re-read (a peer that does not take the refresh lock may have won); otherwise
+/// <see cref="RefreshErrorIds.RefreshFailed"/> with the provider's error code, the stored profile unchanged.</item>
+/// </list>
+/// Within one process, refreshes of one profile are also queued on a semaphore so runspaces do not all poll the file lock.
+/// </summary>
+public sealed class TokenRefresher
+{
+    /// <summary>The only provider this module can refresh for now.</summary>
+    public static readonly IReadOnlyCollection<string> RefreshableProviders = new[] { CodexOAuthOptions.ProviderId };
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+    }));
+
+    private readonly MoltbotState _state;
+    private readonly Func<CodexTokenClient> _codexFactory;
+    private readonly TimeProvider _clock;
+    private CodexTokenClient? _codex;
+
+    /// <param name="codexClient">The token client; created from the environment on the first refresh when null.</param>
+    public TokenRefresher(MoltbotState state, CodexTokenClient? codexClient = null, TokenRefreshOptions? options = null, TimeProvider? clock = null)
+    {
+        _state = state ?? throw new ArgumentNullException(nameof(state));
+        _clock = clock ?? TimeProvider.System;
+        Options = options ?? TokenRefreshOptions.Default;
+        _codex = codexClient;
+        _codexFactory = () => new CodexTokenClient(CodexOAuthOptions.FromEnvironment(), SharedHttp.Value, _clock);
+    }
+
+    public TokenRefreshOptions Options { get; }
+
+    /// <summary>Test hook: called with "refresh-lock", "store-lock", "network" as each step begins (lock order tests).</summary>
+    internal Action<string>? Trace { get; set; }
+
+    private CodexTokenClient Codex => _codex ??= _codexFactory();
+
+    /// <summary>
+    /// The target of the cross-agent refresh lock of a profile: <c>$STATE/locks/oauth-refresh/sha256-&lt;hex&gt;</c> where hex is
+    /// the SHA-256 of the UTF-8 <c>provider + "\0" + profileId</c>. The lock file itself is that path plus <c>.lock</c>.
+    /// </summary>
+    public static string RefreshLockTarget(string stateDir, string provider, string profileId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\0" + profileId));
+        return Path.Combine(stateDir, "locks", "oauth-refresh", "sha256-" + Convert.ToHexString(hash).ToLowerInvariant());
+    }
+
+    /// <summary>Whether the credential can be used as it is: access present and expiring later than <paramref name="margin"/> from now.</summary>
+    public static bool IsUsable(StoredProfile profile, DateTimeOffset now, TimeSpan margin) =>
+        !string.IsNullOrEmpty(profile.GetString("access"))
+        && profile.ExpiresMs is { } expires
+        && expires - now.ToUnixTimeMilliseconds() > (long)margin.TotalMilliseconds;
+
+    /// <summary>
+    /// The credential of <paramref name="profileId"/> in <paramref name="agent"/>'s store, refreshed first when it is an OAuth
+    /// credential that is expired or expires within the margin (or when <paramref name="force"/> is set).
+    /// </summary>
+    public AccessTokenResult GetAccessToken(AgentLocation agent, string profileId, bool force = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
+        var profile = store?.Get(profileId) ?? throw NotFound(agent, profileId);
+        switch (profile.Type)
+        {
+            case CredentialType.ApiKey:
+                if (force)
+                {
+                    throw NotRefreshable(agent, profile);
+                }
+                return new AccessTokenResult(agent.Id, profile, ApiKeyOf(agent, profile), AccessTokenSource.Store);
+            case CredentialType.Token:
+                if (force)
+                {
+                    throw NotRefreshable(agent, profile);
+                }
+                return new AccessTokenResult(agent.Id, profile, StaticTokenOf(agent, profile), AccessTokenSource.Store);
+            case CredentialType.OAuth:
+                break;
+            default:
+                throw new MoltbotException(ErrorIds.InvalidToken, MoltbotErrorKind.InvalidData,
+                    $"Profile '{profileId}' of agent '{agent.Id}' has the unknown credential type '{profile.RawType}'.", profileId);
+        }
+
+        var now = _clock.GetUtcNow();
+        if (!force && IsUsable(profile, now, Options.Margin))
+        {
+            return new AccessTokenResult(agent.Id, profile, profile.GetString("access")!, AccessTokenSource.Store);
+        }
+        var provider = profile.Provider ?? string.Empty;
+        if (!IsRefreshable(provider))
+        {
+            if (!force && IsUsable(profile, now, TimeSpan.Zero))
+            {
+                return new AccessTokenResult(agent.Id, profile, profile.GetString("access")!, AccessTokenSource.Store);
+            }
+            throw NotSupported(agent, profile);
+        }
+        if (!profile.HasRefreshToken)
+        {
+            if (profile.Node["oauthRef"] is JsonObject)
+            {
+                throw SecretReference(agent, profile, "oauthRef");
+            }
+            if (!force && IsUsable(profile, now, TimeSpan.Zero))
+            {
+                return new AccessTokenResult(agent.Id, profile, profile.GetString("access")!, AccessTokenSource.Store);
+            }
+            throw Failed(agent, profile, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
+        }
+        return RefreshUnderLocks(agent, profile, profile.GetString("refresh")!, force, cancellationToken);
+    }
+
+    private static bool IsRefreshable(string provider) => string.Equals(provider, CodexOAuthOptions.ProviderId, StringComparison.Ordinal);
+
+    private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, string seenRefresh, bool force, CancellationToken cancellationToken)
+    {
+        var provider = seen.GetString("provider")?.Trim() ?? seen.Provider!;
+        var profileId = seen.Id;
+        var lockTarget = RefreshLockTarget(_state.Paths.StateDir, provider, profileId);
+        var gate = Gates.GetOrAdd(Path.GetFullPath(lockTarget), _ => new SemaphoreSlim(1, 1));
+        gate.Wait(cancellationToken);
+        try
+        {
+            Trace?.Invoke("refresh-lock");
+            var refreshLock = FileLock.Acquire(lockTarget, Options.RefreshLockOptions, cancellationToken);
+            var acquiredUtc = DateTime.UtcNow;
+            AccessTokenResult result;
+            DateTime releasingUtc;
+            try
+            {
+                result = RefreshInsideLock(agent, profileId, seenRefresh, force, cancellationToken);
+            }
+            finally
+            {
+                // Stamped before the release, so that a peer's acquisition can never appear to precede it.
+                releasingUtc = DateTime.UtcNow;
+                refreshLock.Dispose();
+            }
+            result.RefreshLockReleasedUtc = releasingUtc;
+            result.RefreshLockAcquiredUtc = acquiredUtc;
+            result.RefreshLockWaited = refreshLock.Waited;
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private sealed class Outcome
+    {
+        public AccessTokenSource Source;
+        public string? PresentedRefresh;
+        public CodexTokens? Tokens;
+        public StoredProfile? Profile;
+        public TimeSpan StoreLockWaited;
+    }
+
+    private AccessTokenResult RefreshInsideLock(AgentLocation agent, string profileId, string seenRefresh, bool force, CancellationToken cancellationToken)
+    {
+        Outcome outcome;
+        var storeWait = Stopwatch.StartNew();
+        try
+        {
+            Trace?.Invoke("store-lock");
+            outcome = AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
+            {
+                var waited = storeWait.Elapsed;
+                var current = store.Get(profileId) ?? throw NotFound(agent, profileId);
+                if (current.Type != CredentialType.OAuth)
+                {
+                    throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
+                        $"Profile '{profileId}' of agent '{agent.Id}' was changed to a {current.Type.ToWireName()} credential meanwhile; it is not refreshed.", profileId);
+                }
+                var now = _clock.GetUtcNow();
+                var currentRefresh = current.GetString("refresh");
+                if (!force)
+                {
+                    var peerRefreshed = !string.Equals(currentRefresh, seenRefresh, StringComparison.Ordinal);
+                    if (IsUsable(current, now, Options.Margin) || (peerRefreshed && IsUsable(current, now, TimeSpan.Zero)))
+                    {
+                        return new Outcome { Source = AccessTokenSource.Peer, Profile = Snapshot(current), StoreLockWaited = waited };
+                    }
+                }
+                if (string.IsNullOrEmpty(currentRefresh))
+                {
+                    throw Failed(agent, current, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
+                }
+                Trace?.Invoke("network");
+                var tokens = Codex.RefreshAsync(currentRefresh, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
+                Merge(current.Node, tokens);
+                return new Outcome
+                {
+                    Source = AccessTokenSource.Refreshed,
+                    PresentedRefresh = currentRefresh,
+                    Tokens = tokens,
+                    Profile = Snapshot(current),
+                    StoreLockWaited = waited,
+                };
+            }, out _, Options.StoreLockOptions, cancellationToken);
+        }
+        catch (MoltbotException ex) when (IsRefreshFailure(ex))
+        {
+            // A peer that does not take the refresh lock (OpenClaw before 2026.4.2x) may have refreshed meanwhile.
+            var peer = TryReadProfile(agent, profileId);
+            if (peer is not null && peer.Type == CredentialType.OAuth && IsUsable(peer, _clock.GetUtcNow(), TimeSpan.Zero)
+                && !string.Equals(peer.GetString("refresh"), seenRefresh, StringComparison.Ordinal))
+            {
+                return new AccessTokenResult(agent.Id, peer, peer.GetString("access")!, AccessTokenSource.Peer);
+            }
+            var code = ex.Data[CodexTokenClient.ProviderErrorKey] as string ?? CodeOf(ex.ErrorId);
+            var kind = ex.Kind == MoltbotErrorKind.ConnectionError ? MoltbotErrorKind.ConnectionError : MoltbotErrorKind.AuthenticationError;
+            throw Failed(agent, peer ?? null, code, ex.Message, kind, ex, profileId);
+        }
+
+        var storeReleased = DateTime.UtcNow;
+        var profile = outcome.Profile!;
+        var result = new AccessTokenResult(agent.Id, profile, profile.GetString("access")!, outcome.Source)
+        {
+            StoreLockWaited = outcome.StoreLockWaited,
+            StoreLockReleasedUtc = storeReleased,
+        };
+        if (outcome.Source == AccessTokenSource.Refreshed)
+        {
+            Propagate(agent, profile.Provider!, outcome.PresentedRefresh!, outcome.Tokens!, result, cancellationToken);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Gives the new credential to every other agent whose store holds a profile of the same provider with the refresh
+    /// token that was just used (openclaw's <c>agents add</c> copies stores), each under its store lock with a re-read;
+    /// a copy that changed meanwhile is left alone.
+    /// </summary>
+    private void Propagate(AgentLocation origin, string provider, string oldRefresh, CodexTokens tokens, AccessTokenResult result, CancellationToken cancellationToken)
+    {
+        var propagated = new List<string>();
+        var warnings = new List<string>();
+        string originStore;
+        try
+        {
+            originStore = SecureFile.CanonicalDirectoryOf(origin.StorePath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            originStore = Path.GetFullPath(origin.StorePath);
+        }
+        IReadOnlyList<AgentLocation> agents;
+        try
+        {
+            agents = _state.ListAgents();
+        }
+        catch (MoltbotException ex)
+        {
+            result.Warnings = new[] { $"The other agents could not be listed, so their copies were not updated: {ex.Message}" };
+            return;
+        }
+        foreach (var other in agents)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (other.Id == origin.Id || !File.Exists(other.StorePath))
+            {
+                continue;
+            }
+            try
+            {
+                if (string.Equals(SecureFile.CanonicalDirectoryOf(other.StorePath), originStore, StringComparison.Ordinal))
+                {
+                    continue; // the same file through a link: already written
+                }
+                var before = AuthStoreFile.TryLoad(other.StorePath);
+                if (before is null || !HoldsRefresh(before, provider, oldRefresh))
+                {
+                    continue;
+                }
+                var count = AuthStoreFile.Update(other.StorePath, store =>
+                {
+                    var n = 0;
+                    foreach (var copy in store.Profiles)
+                    {
+                        if (IsCopy(copy, provider, oldRefresh))
+                        {
+                            Merge(copy.Node, tokens);
+                            n++;
+                        }
+                    }
+                    return n;
+                }, Options.StoreLockOptions, cancellationToken);
+                if (count > 0)
+                {
+                    propagated.Add(other.Id);
+                }
+            }
+            catch (MoltbotException ex)
+            {
+                warnings.Add($"Agent '{other.Id}' holds a copy of the old credential that could not be updated: {ex.Message}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                warnings.Add($"Agent '{other.Id}' holds a copy of the old credential that could not be updated: {ex.Message}");
+            }
+        }
+        result.PropagatedTo = propagated;
+        result.Warnings = warnings;
+    }
+
+    private static bool HoldsRefresh(AuthProfileStore store, string provider, string refresh)
+    {
+        foreach (var p in store.Profiles)
+        {
+            if (IsCopy(p, provider, refresh))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsCopy(StoredProfile p, string provider, string refresh) =>
+        p.Type == CredentialType.OAuth
+        && string.Equals(p.Provider, provider, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(p.GetString("refresh"), refresh, StringComparison.Ordinal);
+
+    /// <summary>
+    /// <c>{...old, ...new, type:"oauth"}</c>: access, refresh and expires replaced, accountId from the new access token,
+    /// every other field (email, projectId, fields this module does not know) kept in place.
+    /// </summary>
+    internal static void Merge(JsonObject node, CodexTokens tokens)
+    {
+        node["access"] = tokens.Access;
+        node["refresh"] = tokens.Refresh;
+        node["expires"] = tokens.ExpiresMs;
+        if (!string.IsNullOrEmpty(tokens.AccountId))
+        {
+            node["accountId"] = tokens.AccountId;
+        }
+        node["type"] = "oauth";
+    }
+
+    private static StoredProfile Snapshot(StoredProfile p) => new(p.Id, (JsonObject)p.Node.DeepClone());
+
+    private static StoredProfile? TryReadProfile(AgentLocation agent, string profileId)
+    {
+        try
+        {
+            return AuthStoreFile.TryLoad(agent.StorePath)?.Get(profileId);
+        }
+        catch (MoltbotException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsRefreshFailure(MoltbotException ex) => ex.ErrorId is OAuthErrorIds.AuthenticationFailed
+        or OAuthErrorIds.TokenEndpointUnreachable or OAuthErrorIds.InvalidTokenResponse or OAuthErrorIds.AccountIdMissing;
+
+    private static string CodeOf(string errorId) => errorId switch
+    {
+        OAuthErrorIds.TokenEndpointUnreachable => "unreachable",
+        OAuthErrorIds.InvalidTokenResponse => "invalid_token_response",
+        OAuthErrorIds.AccountIdMissing => "account_id_missing",
+        _ => "refresh_failed",
+    };
+
+    private static string ApiKeyOf(AgentLocation agent, StoredProfile profile)
+    {
+        var key = profile.GetString("key") ?? profile.GetString("apiKey");
+        if (!string.IsNullOrWhiteSpace(key))
+        {
+            return key;
+        }
+        if (profile.Node["keyRef"] is JsonObject)
+        {
+            throw SecretReference(agent, profile, "keyRef");
+        }
+        throw new MoltbotException(ErrorIds.InvalidApiKey, MoltbotErrorKind.InvalidData,
+            $"The api_key profile '{profile.Id}' of agent '{agent.Id}' holds no key.", profile.Id)
+        {
+            RecommendedAction = "Store one with Set-MoltbotApiKey.",
+        };
+    }
+
+    private string StaticTokenOf(AgentLocation agent, StoredProfile profile)
+    {
+        var token = profile.GetString("token");
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            if (profile.Node["tokenRef"] is JsonObject)
+            {
+                throw SecretReference(agent, profile, "tokenRef");
+            }
+            throw new MoltbotException(ErrorIds.InvalidToken, MoltbotErrorKind.InvalidData,
+                $"The token profile '{profile.Id}' of agent '{agent.Id}' holds no token.", profile.Id);
+        }
+        if (profile.ExpiresMs is { } expires && expires <= _clock.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            var when = DateTimeOffset.FromUnixTimeMilliseconds(expires).ToString("u", CultureInfo.InvariantCulture);
+            throw new MoltbotException(RefreshErrorIds.TokenExpired, MoltbotErrorKind.AuthenticationError,
+                $"The token of profile '{profile.Id}' (agent '{agent.Id}') expired at {when}; a token profile cannot be refreshed.", profile.Id)
+            {
+                RecommendedAction = profile.Provider == "anthropic"
+                    ? "Create a new setup token with 'claude setup-token' and store it with Set-MoltbotSetupToken."
+                    : "Store a new token for this profile.",
+            };
+        }
+        return token;
+    }
+
+    private static MoltbotException NotFound(AgentLocation agent, string profileId) =>
+        new(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound, $"Agent '{agent.Id}' has no profile '{profileId}'.", profileId)
+        {
+            RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
+        };
+
+    private static MoltbotException NotRefreshable(AgentLocation agent, StoredProfile profile) =>
+        new(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
+            $"Profile '{profile.Id}' of agent '{agent.Id}' is a {profile.Type.ToWireName()} credential, which is static and cannot be refreshed; only oauth profiles can.",
+            profile.Id)
+        {
+            RecommendedAction = "Replace a static credential with Set-MoltbotSetupToken or Set-MoltbotApiKey.",
+        };
+
+    private static MoltbotException NotSupported(AgentLocation agent, StoredProfile profile) =>
+        new(RefreshErrorIds.RefreshNotSupported, MoltbotErrorKind.NotImplemented,
+            $"Moltbot cannot refresh OAuth credentials of provider '{profile.Provider}' yet (profile '{profile.Id}' of agent '{agent.Id}'); it refreshes '{CodexOAuthOptions.ProviderId}' only.",
+            profile.Id)
+        {
+            RecommendedAction = "Let OpenClaw refresh this profile (run the agent), or sign in again with the openclaw CLI.",
+        };
+
+    private static MoltbotException SecretReference(AgentLocation agent, StoredProfile profile, string field) =>
+        new(RefreshErrorIds.SecretReference, MoltbotErrorKind.NotImplemented,
+            $"Profile '{profile.Id}' of agent '{agent.Id}' keeps its secret behind a reference ('{field}'), which Moltbot cannot resolve.", profile.Id);
+
+    private static MoltbotException Failed(AgentLocation agent, StoredProfile? profile, string code, string detail, MoltbotErrorKind kind, Exception? inner, string? profileId = null)
+    {
+        var id = profile?.Id ?? profileId ?? string.Empty;
+        var provider = profile?.Provider ?? CodexOAuthOptions.ProviderId;
+        var ex = new MoltbotException(RefreshErrorIds.RefreshFailed, kind,
+            $"OAuth token refresh failed for {provider} (profile '{id}' of agent '{agent.Id}'): {code}. {detail.TrimEnd()} The stored profile was kept unchanged.",
+            id, inner)
+        {
+            RecommendedAction = kind == MoltbotErrorKind.ConnectionError
+                ? $"Check the network and try again; if the refresh keeps failing, sign in again with 'Connect-MoltbotProvider {provider} -Agent {agent.Id} -ProfileId {id}'."
+                : $"Sign in again with 'Connect-MoltbotProvider {provider} -Agent {agent.Id} -ProfileId {id}'.",
+        };
+        ex.Data[CodexTokenClient.ProviderErrorKey] = code;
+        return ex;
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Core.Agents;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.Refresh;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Gets a usable access token (or static token / API key) for a provider, refreshing an expired OAuth credential under OpenClaw's locks.</para>
+/// <para type="description">
+/// Picks the profile the way the runtime does (the session override of -Model 'model@profileId', then the agent's order,
+/// then auth.order, then oauth before token before api_key), or takes -ProfileId. A usable OAuth access token (expiring more
+/// than 60 s from now) is returned as it is, without a lock or a network call. An expired one is refreshed under the
+/// cross-agent refresh lock and the agent's store lock; when another process refreshed it meanwhile, its result is used
+/// without a network call, so a rotated refresh token is never presented twice. Agents holding a copy of the old
+/// credential receive the new one. The token is a SecureString unless -AsPlainText is given.
+/// </para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MoltbotAccessToken")]
+[OutputType(typeof(MoltbotAccessToken))]
+public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
+{
+    /// <summary>The provider. May be left out when -ProfileId or -Model names it.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProviderCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Provider { get; set; }
+
+    /// <summary>The agent whose store is used. Default: the configured default agent.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Agent { get; set; }
+
+    /// <summary>Use this profile instead of the one the runtime would pick.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProfileIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? ProfileId { get; set; }
+
+    /// <summary>A model reference, optionally with the session override <c>model@profileId</c>.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Model { get; set; }
+
+    /// <summary>Return the token as a plain string instead of a SecureString.</summary>
+    [Parameter]
+    public SwitchParameter AsPlainText { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var agent = ResolveAgent(Agent);
+        var profileId = ProfileId ?? PickProfile(agent);
+        var refresher = new TokenRefresher(State);
+        var result = refresher.GetAccessToken(agent, profileId, force: false, Cancellation);
+        if (Provider is not null && ProfileId is not null && !string.Equals(ProviderId.Normalize(Provider), result.Provider, StringComparison.Ordinal))
+        {
+            throw new MoltbotException(ErrorIds.ProviderMismatch, MoltbotErrorKind.InvalidArgument,
+                $"Profile '{profileId}' belongs to provider '{result.Provider}', not '{ProviderId.Normalize(Provider)}'.", profileId);
+        }
+        WriteResultDiagnostics(this, result);
+        WriteObject(ToOutput(result, AsPlainText.IsPresent));
+    }
+
+    private string PickProfile(AgentLocation agent)
+    {
+        var modelRef = Model is null ? null : ModelRef.Parse(Model);
+        var providerText = Provider ?? modelRef?.Provider ?? (modelRef?.ProfileId is { } pin ? ProviderId.ProviderOf(pin) : null);
+        if (providerText is null)
+        {
+            throw new MoltbotException(ErrorIds.InvalidProvider, MoltbotErrorKind.InvalidArgument,
+                "Name a provider (-Provider), a profile (-ProfileId), or a model as provider/model (-Model).", Model);
+        }
+        var provider = ProviderId.Normalize(providerText);
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
+        var candidates = ProfileResolver.Resolve(store, State.Config, provider, DateTimeOffset.UtcNow, modelRef?.ProfileId);
+        if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
+        {
+            WriteWarning($"The session override '@{pinned}' names no usable {provider} profile of agent '{agent.Id}'; OpenClaw drops such a pin and uses the order instead.");
+        }
+        var chosen = candidates.FirstOrDefault(c => c.Usable)
+            ?? throw new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+                $"Agent '{agent.Id}' has no usable {provider} profile" + (candidates.Count == 0 ? "." : $" ({string.Join("; ", candidates.Select(c => $"{c.ProfileId}: {c.Reason}"))})."),
+                provider)
+            {
+                RecommendedAction = "See Resolve-MoltbotAuthProfile for the runtime's view; sign in with Connect-MoltbotProvider or store a key with Set-MoltbotApiKey.",
+            };
+        WriteVerbose($"Using profile '{chosen.ProfileId}' of agent '{agent.Id}' ({chosen.Reason}).");
+        return chosen.ProfileId;
+    }
+
+    internal static void WriteResultDiagnostics(Cmdlet cmdlet, AccessTokenResult result)
+    {
+        if (result.RefreshLockAcquiredUtc is { } acquired)
+        {
+            // Timestamps with sub-millisecond precision so that benchmarks can measure lock hand-offs between processes.
+            cmdlet.WriteVerbose(string.Format(CultureInfo.InvariantCulture,
+                "Refresh lock: waited {0:0.0} ms, acquired {1:O}, released {2:O}; store lock waited {3:0.0} ms, released {4:O}; result: {5}.",
+                result.RefreshLockWaited?.TotalMilliseconds ?? 0, acquired, result.RefreshLockReleasedUtc, result.StoreLockWaited?.TotalMilliseconds ?? 0,
+                result.StoreLockReleasedUtc, result.Source));
+        }
+        else
+        {
+            cmdlet.WriteVerbose($"The stored credential of '{result.ProfileId}' is usable as it is (no lock, no network call).");
+        }
+        if (result.PropagatedTo.Count > 0)
+        {
+            cmdlet.WriteVerbose($"The new credential was also written to the copies held by agent(s) {string.Join(", ", result.PropagatedTo.Select(a => "'" + a + "'"))}.");
+        }
+        foreach (var warning in result.Warnings)
+        {
+            cmdlet.WriteWarning(warning);
+        }
+    }
+
+    internal static MoltbotAccessToken ToOutput(AccessTokenResult result, bool plain) => new()
+    {
+        Agent = result.AgentId,
+        ProfileId = result.ProfileId,
+        Provider = result.Provider,
+        Type = result.Type.ToWireName(),
+        Expires = result.Expires?.LocalDateTime ?? DateTime.MaxValue,
+        AccountId = result.AccountId,
+        Token = plain ? result.Token : ToSecure(result.Token),
+        Refreshed = result.Refreshed,
+    };
+
+    private static SecureString ToSecure(string value)
+    {
+        var secure = new SecureString();
+        foreach (var ch in value)
+        {
+            secure.AppendChar(ch);
+        }
+        secure.MakeReadOnly();
+        return secure;
+    }
+}

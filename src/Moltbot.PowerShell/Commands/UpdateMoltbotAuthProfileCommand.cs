@@ -1,0 +1,77 @@
+using System.Management.Automation;
+using Moltbot.Completers;
+using Moltbot.Core;
+using Moltbot.Core.Refresh;
+using Moltbot.Core.Store;
+using Moltbot.Models;
+
+namespace Moltbot.Commands;
+
+/// <summary>
+/// <para type="synopsis">Refreshes OAuth credentials now, under OpenClaw's locks, whether or not they have expired.</para>
+/// <para type="description">
+/// Takes profiles from the pipeline (Get-MoltbotAuthProfile | Where Expires -lt (Get-Date) | Update-MoltbotAuthProfile).
+/// Each refresh takes the cross-agent refresh lock and the agent's store lock, re-reads the store, presents the current
+/// refresh token, merges the answer over the stored credential and writes it to every agent holding a copy of the old
+/// one. A failure is reported per profile (the stored profile is kept unchanged) and the pipeline goes on. Static token
+/// and api_key profiles cannot be refreshed.
+/// </para>
+/// </summary>
+[Cmdlet(VerbsData.Update, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(MoltbotAuthProfile))]
+public sealed class UpdateMoltbotAuthProfileCommand : MoltbotCmdlet
+{
+    /// <summary>The profile to refresh.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProfileIdCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string ProfileId { get; set; } = null!;
+
+    /// <summary>The agent whose store holds it. Default: the configured default agent.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(AgentCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Agent { get; set; }
+
+    /// <summary>Emit the refreshed profile.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessItem()
+    {
+        try
+        {
+            var agent = ResolveAgent(Agent);
+            var profile = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _)?.Get(ProfileId);
+            if (profile is null)
+            {
+                throw new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+                    $"Agent '{agent.Id}' has no profile '{ProfileId}'.", ProfileId)
+                {
+                    RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
+                };
+            }
+            if (profile.Type != CredentialType.OAuth)
+            {
+                throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
+                    $"Profile '{ProfileId}' of agent '{agent.Id}' is a {(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which cannot be refreshed; only oauth profiles can.",
+                    ProfileId);
+            }
+            if (!ShouldProcess($"profile '{ProfileId}' of agent '{agent.Id}' ({agent.StorePath})", "Refresh the OAuth credential at the provider's token endpoint"))
+            {
+                return;
+            }
+            var result = new TokenRefresher(State).GetAccessToken(agent, ProfileId, force: true, Cancellation);
+            GetMoltbotAccessTokenCommand.WriteResultDiagnostics(this, result);
+            if (PassThru)
+            {
+                WriteObject(ReadProfile(agent, ProfileId));
+            }
+        }
+        catch (MoltbotException ex)
+        {
+            // One profile that cannot be refreshed must not stop the others in the pipeline.
+            WriteMoltbotError(ex, ProfileId);
+        }
+    }
+}
