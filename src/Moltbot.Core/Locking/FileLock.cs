@@ -61,9 +61,21 @@ public sealed class FileLock : IDisposable
 
     /// <summary>Takes the lock of <paramref name="targetFile"/>, waiting while someone else holds it.</summary>
     /// <exception cref="MoltbotException">ResourceBusy (<see cref="ErrorIds.LockTimeout"/>) when the wait times out.</exception>
-    public static FileLock Acquire(string targetFile, FileLockOptions? options = null, CancellationToken cancellationToken = default)
+    public static FileLock Acquire(string targetFile, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
+        AcquireCore(targetFile, options, null, cancellationToken)!;
+
+    /// <summary>
+    /// Takes the lock, unless <paramref name="satisfied"/> says, while waiting, that the caller no longer needs it (for
+    /// example because the holder has just written the result the caller was going to compute). Returns null then.
+    /// The predicate is asked before the first wait and then about every 25 ms, never while holding the lock.
+    /// </summary>
+    public static FileLock? AcquireUnless(string targetFile, Func<bool> satisfied, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
+        AcquireCore(targetFile, options, satisfied ?? throw new ArgumentNullException(nameof(satisfied)), cancellationToken);
+
+    private static FileLock? AcquireCore(string targetFile, FileLockOptions? options, Func<bool>? satisfied, CancellationToken cancellationToken)
     {
         options ??= FileLockOptions.Default;
+        TimeSpan? lastAsked = null;
         var lockPath = LockPathFor(targetFile);
         var dir = Path.GetDirectoryName(lockPath)!;
         SecureFile.EnsureDirectory(dir);
@@ -87,6 +99,15 @@ public sealed class FileLock : IDisposable
                 continue;
             }
             lastHolder = state.Description ?? lastHolder;
+
+            if (satisfied is not null && (lastAsked is null || waited.Elapsed - lastAsked.Value >= TimeSpan.FromMilliseconds(25)))
+            {
+                lastAsked = waited.Elapsed;
+                if (satisfied())
+                {
+                    return null;
+                }
+            }
 
             if (waited.Elapsed >= options.Timeout)
             {

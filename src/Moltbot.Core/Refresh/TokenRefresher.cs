@@ -156,7 +156,16 @@ public sealed class TokenRefresher
         try
         {
             Trace?.Invoke("refresh-lock");
-            var refreshLock = FileLock.Acquire(lockTarget, Options.RefreshLockOptions, cancellationToken);
+            // While a peer holds the refresh lock, watch the store: once it has written a fresh credential there is
+            // nothing left to wait for (the store lock and a re-read still guard every refresh that does happen).
+            StoredProfile? adopted = null;
+            var refreshLock = force
+                ? FileLock.Acquire(lockTarget, Options.RefreshLockOptions, cancellationToken)
+                : FileLock.AcquireUnless(lockTarget, () => (adopted = PeerResult(agent, profileId, seenRefresh)) is not null, Options.RefreshLockOptions, cancellationToken);
+            if (refreshLock is null)
+            {
+                return new AccessTokenResult(agent.Id, adopted!, adopted!.GetString("access")!, AccessTokenSource.Peer);
+            }
             var acquiredUtc = DateTime.UtcNow;
             AccessTokenResult result;
             DateTime releasingUtc;
@@ -369,6 +378,19 @@ public sealed class TokenRefresher
             node["accountId"] = tokens.AccountId;
         }
         node["type"] = "oauth";
+    }
+
+    /// <summary>The stored credential if a peer has refreshed it since <paramref name="seenRefresh"/> was read and it is usable.</summary>
+    private StoredProfile? PeerResult(AgentLocation agent, string profileId, string seenRefresh)
+    {
+        var current = TryReadProfile(agent, profileId);
+        if (current is null || current.Type != CredentialType.OAuth)
+        {
+            return null;
+        }
+        var now = _clock.GetUtcNow();
+        var refreshed = !string.Equals(current.GetString("refresh"), seenRefresh, StringComparison.Ordinal);
+        return refreshed && IsUsable(current, now, TimeSpan.Zero) || IsUsable(current, now, Options.Margin) ? current : null;
     }
 
     private static StoredProfile Snapshot(StoredProfile p) => new(p.Id, (JsonObject)p.Node.DeepClone());
