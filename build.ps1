@@ -185,7 +185,7 @@ function Invoke-Test {
         }
     }
 
-    Write-Host '==> Node peers (openclaw 2026.1.30, oidc-provider, proper-lockfile)'
+    Write-Host '==> Node peers (openclaw 2026.1.30 and 2026.6.1, oidc-provider, proper-lockfile)'
     & (Join-Path $Root 'tests/peers/Install-Peers.ps1')
 
     Write-Host '==> Pester (built module, fresh pwsh)'
@@ -197,13 +197,18 @@ function Invoke-Test {
         $config = New-PesterConfiguration
         $config.Run.Path = $TestPath
         $config.Run.Exit = $false
+        $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
         $config.TestResult.Enabled = $true
         $config.TestResult.OutputFormat = 'NUnitXml'
         $config.TestResult.OutputPath = $ResultFile
         if ($Tags) { $config.Filter.Tag = $Tags }
         $r = Invoke-Pester -Configuration $config
-        exit ([int] ($r.FailedCount -gt 0 -or $r.Result -ne 'Passed'))
+        # A failed BeforeAll/AfterAll or a container that cannot run is no test case in the NUnit report: name it here.
+        foreach ($block in @($r.FailedBlocks) + @($r.FailedContainers)) {
+            if ($block) { Write-Host "Pester: failed block or container: $($block.ExpandedPath ?? $block.Item ?? $block.Name) $($block.ErrorRecord | Select-Object -First 1)" }
+        }
+        exit ([int] ($r.FailedCount -gt 0 -or $r.FailedBlocksCount -gt 0 -or $r.FailedContainersCount -gt 0 -or $r.Result -ne 'Passed'))
     } -args $pester, (Join-Path $Root 'tests/Pester'), $resultFile, $Tag
     $pesterExit = $LASTEXITCODE
     if (Test-Path $resultFile) {
