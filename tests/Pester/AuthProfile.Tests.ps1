@@ -157,3 +157,44 @@ Describe 'Tab completion' {
         $matches | Should -Be $Expected
     }
 }
+
+Describe 'Routing and legacy import' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+    }
+
+    It 'pins a profile with model@profileId and warns when the pin names no usable profile' {
+        ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken
+        Set-MoltbotApiKey anthropic (ConvertTo-TestSecret 'sk-ant-api03-x') -ProfileId work
+        $pinned = Resolve-MoltbotAuthProfile -Model 'anthropic/claude-sonnet-4-5@anthropic:work'
+        $pinned[0].ProfileId | Should -Be 'anthropic:work'
+        $pinned[0].Pinned | Should -BeTrue
+        $pinned[0].Model | Should -Be 'anthropic/claude-sonnet-4-5'
+        $pinned[0].PinnedProfileId | Should -Be 'anthropic:work'
+
+        $unpinned = Resolve-MoltbotAuthProfile -Model 'anthropic/claude@anthropic:ghost' -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -HaveCount 1
+        ($unpinned | Where-Object Usable).ProfileId | Should -Be @('anthropic:default', 'anthropic:work')
+        { Resolve-MoltbotAuthProfile -Model 'claude' } | Should -Throw -ErrorId 'MoltbotInvalidProvider,Moltbot.Commands.ResolveMoltbotAuthProfileCommand'
+    }
+
+    It 'imports legacy files once, reports what it skipped, and leaves the disk alone under -WhatIf' {
+        New-Item -ItemType Directory -Force (Join-Path $script:State 'credentials'), (Join-Path $script:State 'agents/main/agent') | Out-Null
+        '{"anthropic":{"access":"a","refresh":"r","expires":1},"broken":42}' | Set-Content (Join-Path $script:State 'credentials/oauth.json')
+        '{"openrouter":{"type":"api_key","key":"k"}}' | Set-Content (Join-Path $script:State 'agents/main/agent/auth.json')
+        $before = Get-TreeSnapshot $script:State
+        Import-MoltbotLegacyCredential -WhatIf
+        Get-TreeSnapshot $script:State | Should -Be $before
+
+        $first = Import-MoltbotLegacyCredential
+        ($first | Where-Object Imported).ProfileId | Sort-Object | Should -Be @('anthropic:default', 'openrouter:default')
+        ($first | Where-Object { -not $_.Imported }).ProfileId | Should -Be @('broken:default')
+        Test-Path (Join-Path $script:State 'agents/main/agent/auth.json') | Should -BeFalse
+        Test-Path (Join-Path $script:State 'credentials/oauth.json') | Should -BeTrue
+
+        $storeBefore = Get-FileHash (Join-Path $script:State 'agents/main/agent/auth-profiles.json')
+        $second = Import-MoltbotLegacyCredential
+        @($second | Where-Object Imported) | Should -HaveCount 0
+        (Get-FileHash (Join-Path $script:State 'agents/main/agent/auth-profiles.json')).Hash | Should -Be $storeBefore.Hash
+    }
+}

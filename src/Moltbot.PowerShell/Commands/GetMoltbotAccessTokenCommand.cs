@@ -72,20 +72,7 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
 
     private string PickProfile(AgentLocation agent)
     {
-        var modelRef = Model is null ? null : ModelRef.Parse(Model);
-        var providerText = Provider ?? modelRef?.Provider ?? (modelRef?.ProfileId is { } pin ? ProviderId.ProviderOf(pin) : null);
-        if (providerText is null)
-        {
-            throw new MoltbotException(ErrorIds.InvalidProvider, MoltbotErrorKind.InvalidArgument,
-                "Name a provider (-Provider), a profile (-ProfileId), or a model as provider/model (-Model).", Model);
-        }
-        var provider = ProviderId.Normalize(providerText);
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
-        var candidates = ProfileResolver.Resolve(store, State.Config, provider, DateTimeOffset.UtcNow, modelRef?.ProfileId);
-        if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
-        {
-            WriteWarning($"The session override '@{pinned}' names no usable {provider} profile of agent '{agent.Id}'; OpenClaw drops such a pin and uses the order instead.");
-        }
+        var (provider, _, candidates) = ResolveCandidates(agent, Provider, Model);
         var chosen = candidates.FirstOrDefault(c => c.Usable)
             ?? throw new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
                 $"Agent '{agent.Id}' has no usable {provider} profile" + (candidates.Count == 0 ? "." : $" ({string.Join("; ", candidates.Select(c => $"{c.ProfileId}: {c.Reason}"))})."),

@@ -94,6 +94,30 @@ public abstract class MoltbotCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// The candidates the runtime would try for a provider in an agent, as Resolve-MoltbotAuthProfile and
+    /// Get-MoltbotAccessToken both need them: the provider comes from -Provider, else from -Model ('provider/model' or
+    /// the pinned profile's prefix); a pin that names no usable profile is dropped with a warning, as OpenClaw drops it.
+    /// </summary>
+    internal (string Provider, ModelRef? Model, IReadOnlyList<ProfileCandidate> Candidates) ResolveCandidates(AgentLocation agent, string? provider, string? model)
+    {
+        var modelRef = model is null ? null : ModelRef.Parse(model);
+        var providerText = provider ?? modelRef?.Provider ?? (modelRef?.ProfileId is { } pin ? ProviderId.ProviderOf(pin) : null);
+        if (providerText is null)
+        {
+            throw new MoltbotException(ErrorIds.InvalidProvider, MoltbotErrorKind.InvalidArgument,
+                "Name a provider (-Provider), or a model as provider/model (-Model).", model);
+        }
+        var normalized = ProviderId.Normalize(providerText);
+        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
+        var candidates = ProfileResolver.Resolve(store, State.Config, normalized, DateTimeOffset.UtcNow, modelRef?.ProfileId);
+        if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
+        {
+            WriteWarning($"The session override '@{pinned}' names no usable {normalized} profile of agent '{agent.Id}'; OpenClaw drops such a pin and uses the order instead.");
+        }
+        return (normalized, modelRef, candidates);
+    }
+
     /// <summary>Reads the profiles of one agent as output objects (no secrets).</summary>
     internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent)
     {

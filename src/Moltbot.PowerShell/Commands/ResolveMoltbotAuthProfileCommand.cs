@@ -34,22 +34,8 @@ public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
 
     protected override void ProcessItem()
     {
-        var modelRef = Model is null ? null : ModelRef.Parse(Model);
-        var providerText = Provider ?? modelRef?.Provider ?? (modelRef?.ProfileId is { } pin ? ProviderId.ProviderOf(pin) : null);
-        if (providerText is null)
-        {
-            throw new MoltbotException(ErrorIds.InvalidProvider, MoltbotErrorKind.InvalidArgument,
-                "Name a provider with -Provider, or a model as provider/model with -Model.", Model);
-        }
-        var provider = ProviderId.Normalize(providerText);
         var agent = ResolveAgent(Agent);
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
-        var candidates = ProfileResolver.Resolve(store, State.Config, provider, DateTimeOffset.UtcNow, modelRef?.ProfileId);
-
-        if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
-        {
-            WriteWarning($"The session override '@{pinned}' names no usable {provider} profile of agent '{agent.Id}'; OpenClaw drops such a pin and uses the order below.");
-        }
+        var (provider, modelRef, candidates) = ResolveCandidates(agent, Provider, Model);
         if (candidates.Count == 0)
         {
             WriteVerbose($"Agent '{agent.Id}' has no profile for provider '{provider}'.");
