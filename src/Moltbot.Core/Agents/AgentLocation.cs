@@ -17,4 +17,10 @@ public sealed record AgentLocation(string Id, string AgentDir, bool IsDefault, b
 
     /// <summary>The legacy files imported on first use of this agent (null: no import).</summary>
     public LegacySources? Legacy { get; init; }
+
+    /// <summary>
+    /// The agent's store as OpenClaw would see it, for reading: with the legacy credentials it would import when the
+    /// agent has no store yet (nothing is written). Null when there is neither. Throws for a store that cannot be parsed.
+    /// </summary>
+    public AuthProfileStore? LoadStore() => AuthStoreFile.TryLoad(StorePath, Legacy, out _);
 }

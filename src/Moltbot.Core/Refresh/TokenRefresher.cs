@@ -92,7 +92,7 @@ public sealed class TokenRefresher
         ArgumentException.ThrowIfNullOrEmpty(profileId);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
+        var store = agent.LoadStore();
         var profile = store?.Get(profileId) ?? throw NotFound(agent, profileId);
         switch (profile.Type)
         {
@@ -399,7 +399,7 @@ public sealed class TokenRefresher
     {
         try
         {
-            return AuthStoreFile.TryLoad(agent.StorePath)?.Get(profileId);
+            return agent.LoadStore()?.Get(profileId);
         }
         catch (MoltbotException)
         {

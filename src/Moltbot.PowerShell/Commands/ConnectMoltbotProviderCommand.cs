@@ -75,7 +75,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotCmdlet
         var agent = ResolveAgent(Agent);
         var options = CodexOAuthOptions.FromEnvironment();
 
-        var exists = AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = $"Sign in to OpenAI Codex (ChatGPT) at {options.Authority.AbsoluteUri.TrimEnd('/')} and " +
                      (exists ? "replace" : "store") + $" the OAuth credential of profile '{profileId}'";
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", action))

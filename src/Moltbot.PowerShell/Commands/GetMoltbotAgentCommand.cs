@@ -33,7 +33,7 @@ public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
             var count = 0;
             try
             {
-                count = AuthStoreFile.TryLoad(agent.StorePath)?.Count ?? 0;
+                count = agent.LoadStore()?.Count ?? 0;
             }
             catch (MoltbotException ex)
             {

@@ -43,7 +43,7 @@ public sealed class GetMoltbotAuthOrderCommand : MoltbotCmdlet
             return;
         }
         var agent = ResolveAgent(Agent);
-        var store = AuthStoreFile.TryLoad(agent.StorePath);
+        var store = agent.LoadStore();
         if (store is null)
         {
             return;

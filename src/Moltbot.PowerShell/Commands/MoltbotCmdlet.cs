@@ -109,7 +109,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
                 "Name a provider (-Provider), or a model as provider/model (-Model).", model);
         }
         var normalized = ProviderId.Normalize(providerText);
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _) ?? AuthProfileStore.CreateEmpty();
+        var store = agent.LoadStore() ?? AuthProfileStore.CreateEmpty();
         var candidates = ProfileResolver.Resolve(store, State.Config, normalized, DateTimeOffset.UtcNow, modelRef?.ProfileId);
         if (modelRef?.ProfileId is { } pinned && !candidates.Any(c => c.Pinned && c.Usable))
         {
@@ -122,7 +122,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent)
     {
         // An agent without a store shows what OpenClaw would import from the legacy files (nothing is written).
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
+        var store = agent.LoadStore();
         if (store is null)
         {
             yield break;
@@ -139,7 +139,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal MoltbotAuthProfile? ReadProfile(AgentLocation agent, string profileId)
     {
         State.Refresh();
-        var store = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _);
+        var store = agent.LoadStore();
         var profile = store?.Get(profileId);
         var now = DateTimeOffset.UtcNow;
         return profile is null ? null : ProfileMapper.ToOutput(agent, store!, profile, now, ProfileMapper.Ranks(store!, State, now));

@@ -50,7 +50,7 @@ public sealed class SetMoltbotApiKeyCommand : MoltbotCmdlet
         var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
         var key = SecretText.ValidateApiKey(provider, Plain(ApiKey));
         var agent = ResolveAgent(Agent);
-        var exists = AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
         {
             return;

@@ -60,7 +60,7 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotCmdlet
         var agent = ResolveAgent(Agent);
         DateTimeOffset? expires = ExpiresIn is { } e ? DateTimeOffset.UtcNow.Add(e) : null;
 
-        var exists = AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +
                      (expires is { } x ? $" (expires {x.LocalDateTime:yyyy-MM-dd HH:mm})" : " (does not expire)");
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", action))

@@ -42,7 +42,7 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotCmdlet
         try
         {
             var agent = ResolveAgent(Agent);
-            var profile = AuthStoreFile.TryLoad(agent.StorePath, agent.Legacy, out _)?.Get(ProfileId);
+            var profile = agent.LoadStore()?.Get(ProfileId);
             if (profile is null)
             {
                 throw new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,

@@ -82,7 +82,7 @@ internal static class Completion
             AuthProfileStore? store;
             try
             {
-                store = AuthStoreFile.TryLoad(agent.StorePath);
+                store = agent.LoadStore();
             }
             catch (MoltbotException)
             {
