@@ -28,7 +28,10 @@ param(
     [string[]] $Tag = @(),
 
     # Skip the xunit suites in the Test task.
-    [switch] $SkipUnit
+    [switch] $SkipUnit,
+
+    # Stage plain IL assemblies instead of ReadyToRun ones for this machine's runtime identifier.
+    [switch] $NoReadyToRun
 )
 
 Set-StrictMode -Version 3.0
@@ -78,6 +81,9 @@ function Invoke-Build {
         if (Test-Path $pdb) { Copy-Item $pdb $deps }
     }
 
+    if ($NoReadyToRun) { Write-Host '    ReadyToRun: skipped (-NoReadyToRun), IL only' }
+    else { Invoke-ReadyToRun -Assemblies (Join-Path $Out 'Moltbot.dll'), (Join-Path $deps 'Moltbot.Core.dll') -References $deps }
+
     $version = Get-ModuleVersion
     $manifest = Get-Content -Raw (Join-Path $Root 'src/Moltbot.PowerShell/Module/Moltbot.psd1')
     $manifest.Replace('{{ModuleVersion}}', $version) | Set-Content -NoNewline -Encoding utf8NoBOM (Join-Path $Out 'Moltbot.psd1')
@@ -103,6 +109,53 @@ function Invoke-Build {
     } -args $Out
     if ($check -notlike 'ok *') { throw ($check -join "`n") }
     Write-Host "    staged $Out ($check)"
+}
+
+function Invoke-ReadyToRun {
+    <#
+    Precompiles the module's own assemblies (ReadyToRun) for the .NET runtime this pwsh runs on, in place.
+    PowerShell from the dotnet tool is not precompiled itself, so everything a command needs is jitted at start-up; with
+    native code in Moltbot.dll and Moltbot.Core.dll, Import-Module and the first command skip the JIT of the module's
+    own methods. The assemblies keep their IL and still target net8.0: a runtime that cannot use the native code (another
+    OS, architecture or .NET major version, such as PowerShell 7.4 on .NET 8) ignores it and jits as before.
+    The .NET 8 crossgen2 that 'dotnet publish -p:PublishReadyToRun=true' picks for net8.0 emits code the .NET 10 runtime
+    ignores, and the .NET 10 crossgen2 cannot compile against .NET 8, so crossgen2 of the SDK's own runtime is run here,
+    against the shared framework and System.Management.Automation of this pwsh. Third-party assemblies stay untouched.
+    #>
+    param([string[]] $Assemblies, [string] $References)
+    $project = Join-Path $Root 'tools/ReadyToRun/ReadyToRun.csproj'
+    $props = (& dotnet msbuild $project -getProperty:Crossgen2PackageId -getProperty:Crossgen2PackageVersion -getProperty:NETCoreSdkRuntimeIdentifier | ConvertFrom-Json).Properties
+    if ($LASTEXITCODE -ne 0) { throw "dotnet msbuild -getProperty failed for $project" }
+    $runtime = [Environment]::Version
+    if ($runtime.Major -ne ([version] $props.Crossgen2PackageVersion).Major) {
+        Write-Host "    ReadyToRun: skipped, this pwsh runs on .NET $runtime and the SDK's crossgen2 is $($props.Crossgen2PackageVersion); IL only"
+        return
+    }
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $toolDir = Join-Path $nugetRoot "$($props.Crossgen2PackageId.ToLowerInvariant())/$($props.Crossgen2PackageVersion)/tools"
+    $crossgen = Join-Path $toolDir ($IsWindows ? 'crossgen2.exe' : 'crossgen2')
+    if (-not (Test-Path $crossgen)) { Invoke-Native dotnet @('restore', $project, '--nologo', '-v', 'q') }
+    if (-not (Test-Path $crossgen)) { throw "crossgen2 was not found at $crossgen after restoring $project." }
+
+    $rid = $props.NETCoreSdkRuntimeIdentifier
+    $os = switch -Wildcard ($rid) { 'win-*' { 'windows' } 'osx-*' { 'osx' } 'freebsd-*' { 'freebsd' } default { 'linux' } }
+    $arch = $rid.Substring($rid.LastIndexOf('-') + 1)
+    $framework = [System.Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
+    $sma = [System.Management.Automation.PSObject].Assembly.Location
+    $scratch = Join-Path $Publish 'r2r'
+    New-Item -ItemType Directory -Force $scratch | Out-Null
+    foreach ($assembly in $Assemblies) {
+        $target = Join-Path $scratch (Split-Path -Leaf $assembly)
+        $cgArgs = @($assembly, '-o', $target, '--targetos', $os, '--targetarch', $arch, '-O',
+            '-r', (Join-Path $framework '*.dll'), '-r', $sma)
+        foreach ($reference in Get-ChildItem $References -Filter *.dll) {
+            if ($reference.Name -ne (Split-Path -Leaf $assembly)) { $cgArgs += @('-r', $reference.FullName) }
+        }
+        $log = & $crossgen @cgArgs 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "crossgen2 failed for ${assembly}:`n$($log -join "`n")" }
+        Move-Item -Force $target $assembly
+    }
+    Write-Host "    ReadyToRun: $(($Assemblies | Split-Path -Leaf) -join ', ') precompiled for .NET $runtime $rid (crossgen2 $($props.Crossgen2PackageVersion))"
 }
 
 function Invoke-Docs {
