@@ -209,4 +209,49 @@ public sealed class SecureFileTests : IDisposable
         Assert.Equal(Path.Combine(real, "auth-profiles.json"), SecureFile.CanonicalDirectoryOf(Path.Combine(link, "auth-profiles.json")));
         Assert.Equal(Path.Combine(real, "auth-profiles.json"), SecureFile.CanonicalDirectoryOf(Path.Combine(real, "auth-profiles.json")));
     }
+
+    [Fact]
+    public void WriteAtomic_DeletesTheTempFilesOfDeadWritersOnly()
+    {
+        var path = _tmp.Combine("auth-profiles.json");
+        SecureFile.WriteAtomic(path, "{}"u8.ToArray());
+        var deadPid = DeadPid();
+        var orphan = $"{path}.moltbot-{deadPid}-{Guid.NewGuid():N}.tmp";
+        var live = $"{path}.moltbot-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
+        var foreign = path + ".12345.tmp";            // not ours (OpenClaw's or anybody's): never touched
+        var otherFile = _tmp.Combine("auth-state.json") + $".moltbot-{deadPid}-{Guid.NewGuid():N}.tmp"; // another target's
+        foreach (var file in new[] { orphan, live, foreign, otherFile })
+        {
+            File.WriteAllText(file, "partial");
+        }
+
+        SecureFile.WriteAtomic(path, "{\"version\":1}"u8.ToArray());
+
+        Assert.False(File.Exists(orphan));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(foreign));
+        Assert.True(File.Exists(otherFile));
+        Assert.Equal("{\"version\":1}", File.ReadAllText(path));
+        Assert.Equal(new[] { live }, Directory.GetFiles(_tmp.Path, "auth-profiles.json.moltbot-*"));
+    }
+
+    [Fact]
+    public void TryCreateWithContent_DeletesNothingButPublishesTheFileWhole()
+    {
+        var path = _tmp.Combine("x.lock");
+        Assert.True(SecureFile.TryCreateWithContent(path, "{\"pid\":1}"u8.ToArray()));
+        Assert.False(SecureFile.TryCreateWithContent(path, "{\"pid\":2}"u8.ToArray()));
+        Assert.Equal("{\"pid\":1}", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(_tmp.Path)); // its temp file is gone either way
+    }
+
+    /// <summary>The pid of a process that has exited (and been reaped).</summary>
+    private static int DeadPid()
+    {
+        var start = OperatingSystem.IsWindows() ? new ProcessStartInfo("cmd.exe", "/c exit") : new ProcessStartInfo("true");
+        start.UseShellExecute = false;
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        return process.Id;
+    }
 }

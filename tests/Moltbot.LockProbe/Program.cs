@@ -12,16 +12,44 @@ namespace Moltbot.LockProbe;
 ///                           release, print "released &lt;unix ms just before the release&gt;", exit 0.
 ///   count &lt;targetFile&gt; &lt;n&gt;   n times: take the lock, read the integer in "&lt;targetFile&gt;.counter", write it plus one
 ///                           (deliberately not atomically), release. Print "done" and exit 0.
+///   upsert &lt;stateDir&gt; &lt;agent&gt; &lt;prefix&gt; &lt;n&gt; [staleAfterMs]   n times: store a credential in the agent's store through
+///                           CredentialService (the code path of Set-MoltbotApiKey / Set-MoltbotSetupToken: store lock,
+///                           re-read, atomic write, then auth.profiles in openclaw.json), print "ok &lt;profileId&gt;" once
+///                           the call has returned; then print "done" and wait until stdin closes. See <see cref="UpsertWorker"/>.
 /// Exit code 2 for bad usage, 3 for a failure.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length is 5 or 6 && args[0] == "upsert")
+        {
+            if (!int.TryParse(args[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out var writes) || writes < 0)
+            {
+                return Usage();
+            }
+            int? staleAfterMs = null;
+            if (args.Length == 6)
+            {
+                if (!int.TryParse(args[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out var stale) || stale <= 0)
+                {
+                    return Usage();
+                }
+                staleAfterMs = stale;
+            }
+            try
+            {
+                return UpsertWorker.Run(args[1], args[2], args[3], writes, staleAfterMs);
+            }
+            catch (Exception ex)
+            {
+                Console.Error.WriteLine(ex.ToString());
+                return 3;
+            }
+        }
         if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0)
         {
-            Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n>");
-            return 2;
+            return Usage();
         }
         try
         {
@@ -41,7 +69,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n>");
+        Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n> | upsert <stateDir> <agent> <prefix> <n> [staleAfterMs]");
         return 2;
     }
 

@@ -225,7 +225,7 @@ public sealed class OpenClawConfig
             profiles = new JsonObject();
             auth["profiles"] = profiles;
         }
-        var before = profiles[profileId]?.ToJsonString();
+        var before = profiles[profileId]?.DeepClone();
         var entry = profiles[profileId] as JsonObject ?? new JsonObject();
         entry["provider"] = provider;
         entry["mode"] = mode.ToWireName();
@@ -237,7 +237,7 @@ public sealed class OpenClawConfig
         {
             profiles[profileId] = entry;
         }
-        return before != entry.ToJsonString();
+        return !JsonNode.DeepEquals(before, entry);
     }
 
     /// <summary>Removes <c>auth.profiles[id]</c> and the id from every <c>auth.order</c> list.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.InteropServices;
 
 namespace Moltbot.Core.IO;
 
@@ -59,6 +60,131 @@ public static class SecureFile
         return new FileStream(path, options);
     }
 
+    /// <summary>
+    /// Creates <paramref name="path"/> (0600 on Unix) holding <paramref name="content"/>, or returns false when the path
+    /// exists (as a file or a folder). The file appears whole: nobody ever sees it empty or half written, even if this
+    /// process is killed meanwhile. The content goes to a private temp file beside it first, which is then hard-linked
+    /// to the path (link(2) fails when the path exists) or, on Windows, moved there without replacing.
+    /// </summary>
+    /// <remarks>
+    /// A process killed between the two steps leaves only the temp file, which nothing reads. Where hard links are not
+    /// supported the file is created exclusively and then written, which is not atomic.
+    /// </remarks>
+    public static bool TryCreateWithContent(string path, byte[] content)
+    {
+        var temp = TempPathFor(path);
+        try
+        {
+            using (var stream = CreateNew(temp))
+            {
+                stream.Write(content, 0, content.Length);
+                stream.Flush(flushToDisk: false);
+            }
+            if (OperatingSystem.IsWindows())
+            {
+                try
+                {
+                    File.Move(temp, path, overwrite: false); // MoveFileEx without REPLACE_EXISTING: atomic
+                    return true;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+                catch (UnauthorizedAccessException) when (Directory.Exists(path))
+                {
+                    return false;
+                }
+            }
+            if (HardLink.TryLink(temp, path, out var exists))
+            {
+                return true;
+            }
+            if (exists)
+            {
+                return false;
+            }
+        }
+        catch (IOException)
+        {
+            // The temp file could not be made (the folder vanished, or the disk is full): try the plain way below.
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+        return CreateThenWrite(path, content);
+    }
+
+    private static bool CreateThenWrite(string path, byte[] content)
+    {
+        FileStream stream;
+        try
+        {
+            stream = CreateNew(path);
+        }
+        catch (IOException)
+        {
+            return false; // exists (file or directory)
+        }
+        catch (UnauthorizedAccessException)
+        {
+            if (Directory.Exists(path))
+            {
+                return false; // on Windows a directory in the way reports access denied
+            }
+            throw;
+        }
+        using (stream)
+        {
+            stream.Write(content, 0, content.Length);
+            stream.Flush(flushToDisk: false);
+        }
+        return true;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>link(2), which creates the new name only when it does not exist.</summary>
+    private static class HardLink
+    {
+        private const int EEXIST = 17; // Linux and macOS alike
+
+        /// <returns>True when linked; otherwise <paramref name="exists"/> tells whether the new name was taken.</returns>
+        public static bool TryLink(string existing, string newPath, out bool exists)
+        {
+            exists = false;
+            try
+            {
+                if (link(existing, newPath) == 0)
+                {
+                    return true;
+                }
+                exists = Marshal.GetLastPInvokeError() == EEXIST;
+                return false;
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return false;
+            }
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int link(string existing, string newPath);
+    }
+
     /// <summary>Reads a whole file with sharing that lets other writers rename over it meanwhile.</summary>
     public static byte[]? ReadAllBytesOrNull(string path)
     {
@@ -106,7 +232,8 @@ public static class SecureFile
         var target = ResolveFinalTarget(path);
         var dir = Path.GetDirectoryName(target) ?? throw new IOException($"{path} has no folder");
         EnsureDirectory(dir);
-        var temp = target + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        SweepOrphanedTemps(target);
+        var temp = TempPathFor(target);
         try
         {
             using (var fs = CreateNew(temp))
@@ -135,6 +262,59 @@ public static class SecureFile
                 // best effort: a stray temp file is harmless and never read
             }
         }
+    }
+
+    private const string TempMarker = ".moltbot-";
+
+    /// <summary>
+    /// A private temp file beside <paramref name="path"/>: <c>&lt;name&gt;.moltbot-&lt;pid&gt;-&lt;guid&gt;.tmp</c>. The pid lets a later
+    /// writer tell a temp file whose process was killed (and will never finish it) from one still being written.
+    /// </summary>
+    internal static string TempPathFor(string path) =>
+        path + TempMarker + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N") + ".tmp";
+
+    /// <summary>
+    /// Deletes the temp files of <paramref name="path"/> (<see cref="TempPathFor"/>) whose process is gone: what a writer
+    /// killed between creating its temp file and renaming or linking it leaves behind. A live process's temp file, and any
+    /// file not named that way (OpenClaw's own, say), is left alone. Best effort; returns how many were deleted.
+    /// </summary>
+    public static int SweepOrphanedTemps(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        var prefix = Path.GetFileName(path) + TempMarker;
+        if (string.IsNullOrEmpty(dir))
+        {
+            return 0;
+        }
+        var deleted = 0;
+        try
+        {
+            foreach (var candidate in Directory.EnumerateFiles(dir, prefix + "*.tmp"))
+            {
+                var name = Path.GetFileName(candidate);
+                if (!name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var rest = name.AsSpan(prefix.Length);
+                var dash = rest.IndexOf('-');
+                if (dash <= 0
+                    || !int.TryParse(rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                    || Locking.ProcessProbe.IsAlive(pid))
+                {
+                    continue;
+                }
+                TryDelete(candidate);
+                deleted++;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return deleted;
     }
 
     /// <summary>The path a symlink chain ends at (the path itself when it is not a link or does not exist).</summary>

@@ -35,8 +35,14 @@ public static class Json5
         {
             // Not plain JSON (with comments and trailing commas): try the full JSON5 grammar.
         }
+        catch (InvalidOperationException)
+        {
+            throw new FormatException(LoneSurrogate); // a string that System.Text.Json cannot read (nor write back)
+        }
         return new Parser(text).ParseDocument();
     }
+
+    private const string LoneSurrogate = "a \\u escape names half a surrogate pair";
 
     private sealed class Parser
     {
@@ -236,7 +242,27 @@ public static class Json5
                     case 'v': sb.Append('\v'); break;
                     case '0' when _i >= _s.Length || !char.IsDigit(_s[_i]): sb.Append('\0'); break;
                     case 'x': sb.Append((char)ReadHex(2)); break;
-                    case 'u': sb.Append((char)ReadHex(4)); break;
+                    case 'u':
+                        var unit = (char)ReadHex(4);
+                        if (char.IsHighSurrogate(unit) && _i + 6 <= _s.Length && _s[_i] == '\\' && _s[_i + 1] == 'u')
+                        {
+                            _i += 2;
+                            var low = (char)ReadHex(4);
+                            if (!char.IsLowSurrogate(low))
+                            {
+                                throw Error(LoneSurrogate);
+                            }
+                            sb.Append(unit).Append(low);
+                        }
+                        else if (char.IsSurrogate(unit))
+                        {
+                            throw Error(LoneSurrogate); // not valid UTF-16: it could not be written back
+                        }
+                        else
+                        {
+                            sb.Append(unit);
+                        }
+                        break;
                     case '\r':
                         if (_i < _s.Length && _s[_i] == '\n')
                         {

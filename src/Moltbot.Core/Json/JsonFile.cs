@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -12,10 +13,15 @@ namespace Moltbot.Core.Json;
 /// </summary>
 public static class JsonFile
 {
+    /// <summary>The deepest document the readers accept (<see cref="ParseStrict"/> and <see cref="Json5"/>).</summary>
+    public const int MaxDepth = 256;
+
     private static readonly JsonSerializerOptions Pretty = new()
     {
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // Whatever was read can be written back (the writer's default stops at 64 levels).
+        MaxDepth = MaxDepth + 1,
     };
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -24,9 +30,51 @@ public static class JsonFile
 
     public static string Serialize(JsonNode? node)
     {
-        var text = node is null ? "null" : node.ToJsonString(Pretty);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = Pretty.Encoder, MaxDepth = Pretty.MaxDepth }))
+        {
+            Write(writer, node);
+        }
+        var text = Utf8NoBom.GetString(buffer.WrittenSpan);
         // Indentation uses Environment.NewLine on .NET 8; JSON strings never hold a raw line break, so this is safe.
         return text.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+    }
+
+    /// <summary>
+    /// Writes a tree as <c>JSON.stringify</c> does: Infinity and NaN (which JSON5 reads) become <c>null</c>, where
+    /// System.Text.Json would throw.
+    /// </summary>
+    private static void Write(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj)
+                {
+                    writer.WritePropertyName(name);
+                    Write(writer, value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    Write(writer, item);
+                }
+                writer.WriteEndArray();
+                break;
+            case JsonValue value when !value.TryGetValue<JsonElement>(out _) && value.TryGetValue<double>(out var number) && !double.IsFinite(number):
+                writer.WriteNullValue();
+                break;
+            default:
+                node.WriteTo(writer, Pretty);
+                break;
+        }
     }
 
     public static byte[] SerializeToUtf8(JsonNode? node) => Utf8NoBom.GetBytes(Serialize(node));
@@ -41,8 +89,16 @@ public static class JsonFile
     /// <summary>Strict JSON (what Node's JSON.parse accepts, plus a tolerated BOM). A repeated key keeps its last value, as in JSON.parse.</summary>
     public static JsonNode? ParseStrict(string text)
     {
-        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
-        return ToNode(document.RootElement);
+        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        try
+        {
+            return ToNode(document.RootElement);
+        }
+        catch (InvalidOperationException)
+        {
+            // A \u escape naming half a surrogate pair: not UTF-16 that could be read, nor written back.
+            throw new JsonException("a \\u escape names half a surrogate pair");
+        }
     }
 
     /// <summary>

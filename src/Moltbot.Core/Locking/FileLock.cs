@@ -78,7 +78,6 @@ public sealed class FileLock : IDisposable
         TimeSpan? lastAsked = null;
         var lockPath = LockPathFor(targetFile);
         var dir = Path.GetDirectoryName(lockPath)!;
-        SecureFile.EnsureDirectory(dir);
 
         var waited = Stopwatch.StartNew();
         var random = new Random(Environment.ProcessId ^ Environment.CurrentManagedThreadId ^ (int)DateTime.UtcNow.Ticks);
@@ -86,9 +85,13 @@ public sealed class FileLock : IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // Every attempt: a peer that gave up may have removed the (empty) folder it had created meanwhile.
+            SecureFile.EnsureDirectory(dir);
             var content = BuildContent();
             if (TryCreate(lockPath, content))
             {
+                // A holder killed while publishing its lock leaves its temp file, never the lock: clear those of dead pids.
+                SecureFile.SweepOrphanedTemps(lockPath);
                 return new FileLock(lockPath, content, waited.Elapsed);
             }
 
@@ -165,32 +168,11 @@ public sealed class FileLock : IDisposable
         return Encoding.UTF8.GetBytes(text);
     }
 
-    private static bool TryCreate(string lockPath, byte[] content)
-    {
-        FileStream stream;
-        try
-        {
-            stream = SecureFile.CreateNew(lockPath);
-        }
-        catch (IOException)
-        {
-            return false; // exists (file or directory)
-        }
-        catch (UnauthorizedAccessException)
-        {
-            if (Directory.Exists(lockPath))
-            {
-                return false; // on Windows a directory in the way reports access denied
-            }
-            throw;
-        }
-        using (stream)
-        {
-            stream.Write(content, 0, content.Length);
-            stream.Flush(flushToDisk: false);
-        }
-        return true;
-    }
+    /// <summary>
+    /// Creates the lock file with its pid already in it. A lock file created empty and written afterwards is, for a
+    /// holder killed in between, an orphan that only its age (30 s) can clear, since it names no pid.
+    /// </summary>
+    private static bool TryCreate(string lockPath, byte[] content) => SecureFile.TryCreateWithContent(lockPath, content);
 
     /// <param name="AgeOnly">Stale only because of the file's mtime (not its pid or createdAt).</param>
     private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description, bool AgeOnly = false);

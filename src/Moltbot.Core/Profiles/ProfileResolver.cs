@@ -131,6 +131,10 @@ public static class ProfileResolver
         {
             return $"belongs to provider '{profile.Provider}'";
         }
+        if (profile.Type == CredentialType.Unknown)
+        {
+            return $"unknown credential type '{profile.RawType}'";
+        }
         if (configMode is not null)
         {
             var mode = CredentialTypes.Parse(configMode);

@@ -364,17 +364,20 @@ public sealed class UsageStats
     public string? DisabledReason => _node["disabledReason"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
     public long? ErrorCount => Number("errorCount");
 
+    /// <summary>The range of <see cref="DateTimeOffset"/> in ms since the epoch: a time beyond it means "for ever".</summary>
+    private const long MinMs = -62135596800000, MaxMs = 253402300799999;
+
     private long? Number(string name)
     {
         if (_node[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
         {
             if (v.TryGetValue<long>(out var l))
             {
-                return l;
+                return Math.Clamp(l, MinMs, MaxMs);
             }
             if (v.TryGetValue<double>(out var d) && double.IsFinite(d))
             {
-                return (long)d;
+                return (long)Math.Clamp(d, MinMs, MaxMs);
             }
         }
         return null;

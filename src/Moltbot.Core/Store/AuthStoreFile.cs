@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Moltbot.Core.IO;
@@ -101,27 +102,68 @@ public static class AuthStoreFile
     public static T Update<T>(string path, LegacySources? legacy, Func<AuthProfileStore, T> change, out LegacyImportResult? imported,
         FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
     {
-        using var storeLock = FileLock.Acquire(path, lockOptions, cancellationToken);
-        var store = TryLoad(path);
-        var before = (store ?? AuthProfileStore.CreateEmpty()).Serialize(); // a missing store that stays empty is not created
-        imported = null;
-        if (legacy is not null && (store is null || !store.HasProfilesObject || !File.Exists(path)))
+        // The lock creates the agent's folder; a change that fails or writes nothing must not leave it behind (an empty
+        // agents/<id>/agent would make a mistyped -Agent look like an agent from then on).
+        var created = MissingFolders(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var saved = false;
+        try
         {
-            store ??= AuthProfileStore.CreateEmpty();
-            imported = LegacyImporter.Import(store, legacy);
-        }
-        store ??= AuthProfileStore.CreateEmpty();
-        var result = change(store);
-        var after = store.Serialize();
-        if (!string.Equals(before, after, StringComparison.Ordinal))
-        {
-            Save(path, store);
-            if (imported is { AuthJsonConsumed: true } && legacy?.AuthJsonPath is { } authJson)
+            using var storeLock = FileLock.Acquire(path, lockOptions, cancellationToken);
+            var store = TryLoad(path);
+            var before = (store ?? AuthProfileStore.CreateEmpty()).Serialize(); // a missing store that stays empty is not created
+            imported = null;
+            if (legacy is not null && (store is null || !store.HasProfilesObject || !File.Exists(path)))
             {
-                TryDelete(authJson);
+                store ??= AuthProfileStore.CreateEmpty();
+                imported = LegacyImporter.Import(store, legacy);
+            }
+            store ??= AuthProfileStore.CreateEmpty();
+            var result = change(store);
+            var after = store.Serialize();
+            if (!string.Equals(before, after, StringComparison.Ordinal))
+            {
+                saved = true;
+                Save(path, store);
+                if (imported is { AuthJsonConsumed: true } && legacy?.AuthJsonPath is { } authJson)
+                {
+                    TryDelete(authJson);
+                }
+            }
+            return result;
+        }
+        finally
+        {
+            if (!saved)
+            {
+                RemoveIfEmpty(created);
             }
         }
-        return result;
+    }
+
+    /// <summary>The folders of <paramref name="dir"/> and its parents that do not exist yet, deepest first.</summary>
+    private static List<string> MissingFolders(string dir)
+    {
+        var missing = new List<string>();
+        for (var current = dir; !string.IsNullOrEmpty(current) && !Directory.Exists(current); current = Path.GetDirectoryName(current))
+        {
+            missing.Add(current);
+        }
+        return missing;
+    }
+
+    private static void RemoveIfEmpty(List<string> folders)
+    {
+        foreach (var folder in folders)
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return; // not empty (someone else uses it now) or already gone: leave it and its parents
+            }
+        }
     }
 
     private static string? ReadDocument(string path, bool isState)
