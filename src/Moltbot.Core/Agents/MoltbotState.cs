@@ -34,26 +34,15 @@ public sealed class MoltbotState
     public string DefaultAgentId => Config.DefaultAgentId;
 
     /// <summary>The agent dir: the config's <c>agentDir</c> (with ~ expanded) when it names one, else the default layout.</summary>
-    public string AgentDirOf(string agentId)
-    {
-        var entry = Config.FindAgent(agentId);
-        if (entry?.AgentDir is { } configured && configured.Trim().Length > 0)
-        {
-            return Path.GetFullPath(StatePaths.ExpandTilde(configured.Trim(), Paths.Home));
-        }
-        return Paths.DefaultAgentDir(agentId);
-    }
+    public string AgentDirOf(string agentId) => AgentDirOf(agentId, Config.FindAgent(agentId));
 
     /// <summary>The agent a command works on: the given id normalised, or the configured default agent.</summary>
     public AgentLocation GetAgent(string? agentId)
     {
-        var id = string.IsNullOrWhiteSpace(agentId) ? DefaultAgentId : AgentId.Normalize(agentId);
-        var entry = Config.FindAgent(id);
-        var agentDir = AgentDirOf(id);
-        return new AgentLocation(id, agentDir, id == DefaultAgentId, entry is not null, entry?.Name, entry?.Workspace, entry?.Model)
-        {
-            Legacy = new LegacySources(Path.Combine(Paths.OAuthDir, "oauth.json"), Path.Combine(agentDir, "auth.json")),
-        };
+        var entries = Config.Agents;
+        var defaultId = DefaultAgentId;
+        var id = string.IsNullOrWhiteSpace(agentId) ? defaultId : AgentId.Normalize(agentId);
+        return Locate(id, entries.FirstOrDefault(a => a.Id == id), defaultId);
     }
 
     /// <summary>
@@ -62,15 +51,19 @@ public sealed class MoltbotState
     /// </summary>
     public IReadOnlyList<AgentLocation> ListAgents()
     {
+        // agents.list is read once here: looking each id up again (as GetAgent does) made the listing quadratic in
+        // the number of agents. The first entry of an id wins, as in FindAgent.
+        var entries = Config.Agents;
+        var byId = new Dictionary<string, AgentEntry>(StringComparer.Ordinal);
         var ids = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in Config.Agents)
+        foreach (var entry in entries)
         {
-            if (seen.Add(entry.Id))
+            if (byId.TryAdd(entry.Id, entry))
             {
                 ids.Add(entry.Id);
             }
         }
+        var seen = new HashSet<string>(ids, StringComparer.Ordinal);
         if (Directory.Exists(Paths.AgentsDir))
         {
             foreach (var dir in Directory.EnumerateDirectories(Paths.AgentsDir))
@@ -88,9 +81,27 @@ public sealed class MoltbotState
             ids.Add(defaultId);
         }
         return ids
-            .Select(GetAgent)
+            .Select(id => Locate(id, byId.GetValueOrDefault(id), defaultId))
             .OrderBy(a => a.IsDefault ? 0 : 1)
             .ThenBy(a => a.Id, StringComparer.Ordinal)
             .ToList();
+    }
+
+    private string AgentDirOf(string agentId, AgentEntry? entry)
+    {
+        if (entry?.AgentDir is { } configured && configured.Trim().Length > 0)
+        {
+            return Path.GetFullPath(StatePaths.ExpandTilde(configured.Trim(), Paths.Home));
+        }
+        return Paths.DefaultAgentDir(agentId);
+    }
+
+    private AgentLocation Locate(string id, AgentEntry? entry, string defaultId)
+    {
+        var agentDir = AgentDirOf(id, entry);
+        return new AgentLocation(id, agentDir, id == defaultId, entry is not null, entry?.Name, entry?.Workspace, entry?.Model)
+        {
+            Legacy = new LegacySources(Path.Combine(Paths.OAuthDir, "oauth.json"), Path.Combine(agentDir, "auth.json")),
+        };
     }
 }

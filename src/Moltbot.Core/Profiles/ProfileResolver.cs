@@ -19,7 +19,32 @@ public sealed record ProfileCandidate(string ProfileId, int Rank, bool Usable, s
 /// </summary>
 public static class ProfileResolver
 {
-    public static IReadOnlyList<ProfileCandidate> Resolve(AuthProfileStore store, OpenClawConfig config, string provider, DateTimeOffset now, string? pinnedProfileId = null)
+    public static IReadOnlyList<ProfileCandidate> Resolve(AuthProfileStore store, OpenClawConfig config, string provider, DateTimeOffset now, string? pinnedProfileId = null) =>
+        Resolve(store, config, config.AuthProfiles, provider, now, pinnedProfileId);
+
+    /// <summary>
+    /// The rank of every usable profile among its provider's candidates (<see cref="Resolve(AuthProfileStore, OpenClawConfig, string, DateTimeOffset, string?)"/>
+    /// for each provider of the store), keyed by profile id; profiles the runtime would skip are absent.
+    /// </summary>
+    public static Dictionary<string, int> UsableRanks(AuthProfileStore store, OpenClawConfig config, DateTimeOffset now)
+    {
+        var authProfiles = config.AuthProfiles; // read once for all providers, not once per provider
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var provider in store.Profiles.Select(p => p.Provider).Where(p => !string.IsNullOrEmpty(p)).Distinct())
+        {
+            foreach (var candidate in Resolve(store, config, authProfiles, provider!, now, null))
+            {
+                if (candidate.Usable)
+                {
+                    ranks[candidate.ProfileId] = candidate.Rank;
+                }
+            }
+        }
+        return ranks;
+    }
+
+    private static IReadOnlyList<ProfileCandidate> Resolve(AuthProfileStore store, OpenClawConfig config,
+        IReadOnlyDictionary<string, (string? Provider, string? Mode, string? Email)> authProfiles, string provider, DateTimeOffset now, string? pinnedProfileId)
     {
         var storeOrder = store.GetOrder(provider);
         var configOrder = config.GetAuthOrder(provider);
@@ -33,7 +58,7 @@ public static class ProfileResolver
         }
         else
         {
-            var fromConfig = config.AuthProfiles.Where(kv => kv.Value.Provider == provider).Select(kv => kv.Key).ToList();
+            var fromConfig = authProfiles.Where(kv => kv.Value.Provider == provider).Select(kv => kv.Key).ToList();
             baseList = fromConfig.Count > 0
                 ? fromConfig
                 : store.Profiles.Where(p => string.Equals(p.Provider, provider, StringComparison.OrdinalIgnoreCase)).Select(p => p.Id).ToList();
@@ -42,7 +67,7 @@ public static class ProfileResolver
 
         var usable = new List<(string Id, StoredProfile Profile, DateTimeOffset? Cooldown, string Reason)>();
         var unusable = new List<(string Id, string Reason)>();
-        var modes = config.AuthProfiles;
+        var modes = authProfiles;
         var nowMs = now.ToUnixTimeMilliseconds();
 
         foreach (var id in baseList)

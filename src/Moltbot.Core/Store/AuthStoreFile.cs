@@ -30,7 +30,9 @@ public static class AuthStoreFile
     {
         var store = ReadDocument(path, isState: false) is { } text ? AuthProfileStore.Parse(text, path) : null;
         var statePath = StatePathFor(path);
-        if (ReadDocument(statePath, isState: true) is { } stateText)
+        // Most stores have no auth-state.json: ask first rather than pay for a FileNotFoundException on every read
+        // (Path.Exists is true for a folder too, so a folder in its place still fails as unreadable, as before).
+        if (Path.Exists(statePath) && ReadDocument(statePath, isState: true) is { } stateText)
         {
             var state = AuthProfileStore.Parse(stateText, statePath);
             store ??= AuthProfileStore.CreateEmpty();

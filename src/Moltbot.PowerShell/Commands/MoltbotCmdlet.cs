@@ -149,21 +149,8 @@ public abstract class MoltbotCmdlet : PSCmdlet
 internal static class ProfileMapper
 {
     /// <summary>The rank each usable profile has among its provider's candidates, as the runtime would try them.</summary>
-    public static Dictionary<string, int> Ranks(AuthProfileStore store, MoltbotState state, DateTimeOffset now)
-    {
-        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var provider in store.Profiles.Select(p => p.Provider).Where(p => !string.IsNullOrEmpty(p)).Distinct())
-        {
-            foreach (var candidate in ProfileResolver.Resolve(store, state.Config, provider!, now))
-            {
-                if (candidate.Usable)
-                {
-                    ranks[candidate.ProfileId] = candidate.Rank;
-                }
-            }
-        }
-        return ranks;
-    }
+    public static Dictionary<string, int> Ranks(AuthProfileStore store, MoltbotState state, DateTimeOffset now) =>
+        ProfileResolver.UsableRanks(store, state.Config, now);
 
     public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, DateTimeOffset now, IReadOnlyDictionary<string, int> ranks)
     {
