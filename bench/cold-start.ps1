@@ -12,6 +12,9 @@
       - 'pwsh+Import+Get': the same plus `$null = Get-MoltbotAuthProfile` (breakdown: the listing without its table);
       - 'moltbot': `pwsh -NoProfile -c "Import-Module <repo>/out/Moltbot; Get-MoltbotAuthProfile"` (formatted as a
         table on the redirected stdout, as a user would see it);
+      - two reference rows without Moltbot (-SkipReference leaves them out): `Import-Module Microsoft.PowerShell.Utility`
+        (a built-in manifest module) and `Get-Process -Id $PID` (a built-in cmdlet printing a one-row table), which show
+        what this pwsh itself charges for importing a manifest module and for formatting a table;
       - 'openclaw-2026.1.30': `openclaw models status --json` (tests/peers: Node 24, openclaw 2026.1.30) on the same
         state dir.
     Every process runs with HOME = a temp folder, OPENCLAW_STATE_DIR = the seeded state, and the environment
@@ -33,6 +36,8 @@ param(
     [double] $ImportGoal = 1.15,
     [double] $OpenClawGoal = 4,
     [switch] $SkipOpenClaw,
+    # Leave out the two reference rows (a built-in manifest module's import, a built-in cmdlet's table).
+    [switch] $SkipReference,
     [switch] $AsObject
 )
 
@@ -88,6 +93,12 @@ try {
         'pwsh+Import+Get'    = @{ File = $pwsh; Args = @('-NoProfile', '-c', "$import; `$null = Get-MoltbotAuthProfile") }
         'moltbot'            = @{ File = $pwsh; Args = @('-NoProfile', '-c', "$import; Get-MoltbotAuthProfile") }
     }
+    if (-not $SkipReference) {
+        # What PowerShell itself costs for the same two steps, without Moltbot: importing a built-in manifest module, and a
+        # built-in cmdlet (autoloaded from its manifest module) printing a one-row table.
+        $commands['ref:Import-Module Utility'] = @{ File = $pwsh; Args = @('-NoProfile', '-c', 'Import-Module Microsoft.PowerShell.Utility') }
+        $commands['ref:Get-Process table'] = @{ File = $pwsh; Args = @('-NoProfile', '-c', 'Get-Process -Id $PID') }
+    }
     if (-not $SkipOpenClaw) {
         $commands['openclaw-2026.1.30'] = @{ File = $node; Args = @($openclaw, 'models', 'status', '--json') }
     }
@@ -97,6 +108,8 @@ try {
         'pwsh+Import+Get'    = 'pwsh -NoProfile -c "Import-Module out/Moltbot; $null = Get-MoltbotAuthProfile"'
         'moltbot'            = 'pwsh -NoProfile -c "Import-Module out/Moltbot; Get-MoltbotAuthProfile"'
         'openclaw-2026.1.30' = 'openclaw models status --json'
+        'ref:Import-Module Utility' = 'pwsh -NoProfile -c "Import-Module Microsoft.PowerShell.Utility" (reference: a built-in manifest module)'
+        'ref:Get-Process table'     = 'pwsh -NoProfile -c "Get-Process -Id $PID" (reference: a built-in cmdlet printing a table)'
     }
 
     $check = {

@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.Management.Automation;
 
 namespace Moltbot.Models;
 
@@ -64,6 +66,21 @@ public sealed class MoltbotAuthProfile
 
     /// <summary>True when <see cref="Expires"/> is a real expiry.</summary>
     public bool HasExpiry => Expires != DateTime.MaxValue;
+
+    /// <summary>Who the profile signs in as: the email, else the account id, else the display name.</summary>
+    public string? Account =>
+        !string.IsNullOrEmpty(Email) ? Email : !string.IsNullOrEmpty(AccountId) ? AccountId : DisplayName;
+
+    /// <summary>
+    /// The Expires column of the default table: <c>never</c>, <c>unknown</c> or the local time to the minute. Computed
+    /// here rather than by a script block in the format file, which PowerShell would compile on every first listing
+    /// of a session (about 80 ms of a cold start). Hidden from Get-Member, Select-Object * and Format-List *.
+    /// </summary>
+    [Hidden]
+    public string ExpiresDisplay =>
+        Expires == DateTime.MaxValue ? "never"
+        : Expires == DateTime.MinValue ? "unknown"
+        : Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     public override string ToString() => Agent + "/" + ProfileId;
 }
