@@ -241,31 +241,63 @@ function Invoke-Test {
     Write-Host '==> Node peers (openclaw 2026.1.30 and 2026.6.1, oidc-provider, proper-lockfile)'
     & (Join-Path $Root 'tests/peers/Install-Peers.ps1')
 
-    Write-Host '==> Pester (built module, fresh pwsh)'
+    Write-Host '==> Pester (built module, fresh pwsh; then the secret scan of everything the cmdlets emitted)'
     $pester = Get-PesterPath
     $resultFile = Join-Path $Results 'pester.xml'
+    $scanResultFile = Join-Path $Results 'pester-secret-scan.xml'
+    $scanPath = Join-Path $Root 'tests/Pester/SecretScan'
+    # The secret tap's files (0600 in a 0700 folder, never committed: artifacts/ is ignored); removed after a clean scan.
+    $tapFolder = Join-Path $Results 'secret-tap'
+    Remove-Item $resultFile, $scanResultFile -ErrorAction Ignore
     & $Pwsh -NoProfile -NonInteractive -Command {
-        param($PesterPath, $TestPath, $ResultFile, $Tags)
+        param($PesterPath, $TestPath, $ResultFile, $Tags, $ScanPath, $ScanResultFile, $TapFolder)
         Import-Module $PesterPath -ErrorAction Stop
-        $config = New-PesterConfiguration
-        $config.Run.Path = $TestPath
-        $config.Run.Exit = $false
-        $config.Run.PassThru = $true
-        $config.Output.Verbosity = 'Detailed'
-        $config.TestResult.Enabled = $true
-        $config.TestResult.OutputFormat = 'NUnitXml'
-        $config.TestResult.OutputPath = $ResultFile
-        if ($Tags) { $config.Filter.Tag = $Tags }
-        $r = Invoke-Pester -Configuration $config
-        # A failed BeforeAll/AfterAll or a container that cannot run is no test case in the NUnit report: name it here.
-        foreach ($block in @($r.FailedBlocks) + @($r.FailedContainers)) {
-            if ($block) { Write-Host "Pester: failed block or container: $($block.ExpandedPath ?? $block.Item ?? $block.Name) $($block.ErrorRecord | Select-Object -First 1)" }
+        # Tap every Moltbot cmdlet of the run (tests/Pester/SecretScan/SecretTap.psm1); the secrets stay in this process.
+        Import-Module (Join-Path $ScanPath 'SecretTap.psm1') -ErrorAction Stop
+        Start-SecretTap -Folder $TapFolder -Filtered:([bool] $Tags)
+        try {
+            $config = New-PesterConfiguration
+            $config.Run.Path = $TestPath
+            $config.Run.ExcludePath = @(Join-Path $ScanPath '*')
+            $config.Run.Exit = $false
+            $config.Run.PassThru = $true
+            $config.Output.Verbosity = 'Detailed'
+            $config.TestResult.Enabled = $true
+            $config.TestResult.OutputFormat = 'NUnitXml'
+            $config.TestResult.OutputPath = $ResultFile
+            if ($Tags) { $config.Filter.Tag = $Tags }
+            $r = Invoke-Pester -Configuration $config
+            # A failed BeforeAll/AfterAll or a container that cannot run is no test case in the NUnit report: name it here.
+            foreach ($block in @($r.FailedBlocks) + @($r.FailedContainers)) {
+                if ($block) { Write-Host "Pester: failed block or container: $($block.ExpandedPath ?? $block.Item ?? $block.Name) $($block.ErrorRecord | Select-Object -First 1)" }
+            }
         }
-        exit ([int] ($r.FailedCount -gt 0 -or $r.FailedBlocksCount -gt 0 -or $r.FailedContainersCount -gt 0 -or $r.Result -ne 'Passed'))
-    } -args $pester, (Join-Path $Root 'tests/Pester'), $resultFile, $Tag
+        finally {
+            $tap = Stop-SecretTap
+        }
+        $mainFailed = $r.FailedCount -gt 0 -or $r.FailedBlocksCount -gt 0 -or $r.FailedContainersCount -gt 0 -or $r.Result -ne 'Passed'
+
+        # The scan: a test file of its own, in this process (where the secrets are), over the tap files, the transcript
+        # and the main run's NUnit report.
+        $tap.ScanFiles.Add($ResultFile)
+        $scan = New-PesterConfiguration
+        $scan.Run.Path = $ScanPath
+        $scan.Run.Exit = $false
+        $scan.Run.PassThru = $true
+        $scan.Output.Verbosity = 'Detailed'
+        $scan.TestResult.Enabled = $true
+        $scan.TestResult.OutputFormat = 'NUnitXml'
+        $scan.TestResult.OutputPath = $ScanResultFile
+        $s = Invoke-Pester -Configuration $scan
+        $scanFailed = $s.FailedCount -gt 0 -or $s.FailedBlocksCount -gt 0 -or $s.FailedContainersCount -gt 0 -or $s.Result -ne 'Passed'
+        if ($scanFailed) { Write-Host "Secret scan failed: the tap files are kept in $TapFolder (0600) to diagnose; delete them afterwards." }
+        else { Remove-Item -Recurse -Force $TapFolder }
+        exit ([int] ($mainFailed -or $scanFailed))
+    } -args $pester, (Join-Path $Root 'tests/Pester'), $resultFile, $Tag, $scanPath, $scanResultFile, $tapFolder
     $pesterExit = $LASTEXITCODE
-    if (Test-Path $resultFile) {
-        [xml] $n = Get-Content -Raw $resultFile
+    foreach ($file in $resultFile, $scanResultFile) {
+        if (-not (Test-Path $file)) { continue }
+        [xml] $n = Get-Content -Raw $file
         $r = $n.'test-results'
         $passed += [int] $r.total - [int] $r.failures - [int] $r.errors - [int] $r.'not-run' - [int] $r.skipped - [int] $r.ignored - [int] $r.inconclusive
         $failed += [int] $r.failures + [int] $r.errors

@@ -12,10 +12,13 @@ namespace Moltbot.PowerShell.Tests;
 /// <summary>
 /// Hosts the cmdlets in-process (System.Management.Automation 7.6.9) against a throw-away state dir. Every test gets a
 /// fresh state dir through OPENCLAW_STATE_DIR, so the tests of this assembly run one at a time.
+/// Every run is checked by the secret scan (<see cref="SecretScanner"/>): a test fails when anything a run emitted holds
+/// a secret the test used (from the script, the variables, <see cref="RegisterSecret"/> or the state dir).
 /// </summary>
 public sealed class MoltbotHost : IDisposable
 {
     private readonly Runspace _runspace;
+    private int _runs;
 
     public MoltbotHost()
     {
@@ -37,9 +40,17 @@ public sealed class MoltbotHost : IDisposable
 
     public string ConfigPath => Path.Combine(StateDir, "openclaw.json");
 
+    /// <summary>The secret scan of this test's runs.</summary>
+    public SecretScanner Secrets { get; } = new();
+
+    /// <summary>Adds a secret the scan must never find in what the runs emit (values shorter than 12 characters are ignored).</summary>
+    public void RegisterSecret(string value) => Secrets.Add(value);
+
     /// <summary>Runs a script; returns its output and every other stream's records.</summary>
     public RunResult Run(string script, Dictionary<string, object?>? variables = null)
     {
+        Secrets.AddFromScript(script, variables);
+        Secrets.Harvest(StateDir);
         using var ps = System.Management.Automation.PowerShell.Create();
         ps.Runspace = _runspace;
         if (variables is not null)
@@ -61,6 +72,10 @@ public sealed class MoltbotHost : IDisposable
             output = new Collection<PSObject>();
             terminating = ex;
         }
+        // The secret scan: everything this run emitted, against every secret known now (the store may hold new ones).
+        Secrets.Harvest(StateDir);
+        Secrets.Record($"run #{++_runs}", output, ps.Streams, terminating);
+        Secrets.AssertClean();
         return new RunResult(
             output.Select(o => o?.BaseObject).ToList(),
             ps.Streams.Error.ToList(),
@@ -71,15 +86,24 @@ public sealed class MoltbotHost : IDisposable
 
     public void Dispose()
     {
-        _runspace.Dispose();
-        Environment.SetEnvironmentVariable("OPENCLAW_STATE_DIR", null);
         try
         {
-            Directory.Delete(StateDir, recursive: true);
+            // Whatever the test wrote last: a secret first seen now still fails an earlier run that showed it.
+            Secrets.Harvest(StateDir);
         }
-        catch (IOException)
+        finally
         {
+            _runspace.Dispose();
+            Environment.SetEnvironmentVariable("OPENCLAW_STATE_DIR", null);
+            try
+            {
+                Directory.Delete(StateDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
+        Secrets.AssertClean();
     }
 }
 

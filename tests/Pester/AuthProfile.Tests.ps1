@@ -38,6 +38,7 @@ Describe 'Profiles in the pipeline' {
             Get-MoltbotAuthProfile | Format-List * | Out-String
             Get-MoltbotAuthProfile | ConvertTo-Json
         } *>&1 | Out-String
+        Add-TestTapRecord 'redirected streams (AuthProfile: never shows a secret)' $out
         $out | Should -Not -Match 'NEVERSHOWN'
         $out | Should -Match 'anthropic:default'
         Get-Content -Raw $script:Store | Should -Match 'NEVERSHOWN'

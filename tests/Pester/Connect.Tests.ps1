@@ -92,7 +92,8 @@ try {
                     Start-Sleep -Milliseconds 100
                 }
                 $line = (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT | Select-Object -Last 1).Trim()
-                $child.StandardInput.WriteLine((& $Transform $line))
+                $pasted = & $Transform $line
+                $child.StandardInput.WriteLine($pasted)
             }
             $child.StandardInput.Close()
             if (-not $child.WaitForExit(90000)) { throw 'The child pwsh did not finish within 90 s.' }
@@ -100,6 +101,12 @@ try {
             if (-not (Test-Path $resultFile)) { throw "The child pwsh reported nothing. stdout: $($stdout.Result) stderr: $($stderr.Result)" }
             $report = Get-Content -Raw $resultFile | ConvertFrom-Json
             $report | Add-Member -NotePropertyName Host -NotePropertyValue $stdout.Result
+            # The child pwsh is out of the secret scan's reach: hand it what the cmdlet showed. pwsh's console host echoes
+            # a line it reads from redirected stdin, as a terminal echoes what the user types: that echo of the pasted
+            # callback (with its code) is the user's input, not the module's output, so it is cut out first.
+            $shown = if ($pasted) { $stdout.Result.Replace($pasted, '<the pasted line, echoed by the host>') } else { $stdout.Result }
+            Add-TestTapRecord 'child pwsh Connect-MoltbotProvider' ([ordered]@{ Host = $shown; Ok = $report.ok; ErrorId = $report.errorId
+                Message = $report.message; Warnings = $report.warnings; StdErr = $stderr.Result })
             $report | Add-Member -NotePropertyName Callback -NotePropertyValue $line
             $report
         }
@@ -201,6 +208,7 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
 
     It 'shows no token or code in any stream, even with -Verbose' {
         $all = Connect-MoltbotProvider openai-codex -ProfileId work -TimeoutSec 60 -Verbose -ProgressAction SilentlyContinue *>&1 | Out-String
+        Add-TestTapRecord 'redirected streams (Connect -Verbose *>&1)' $all
         $entry = (Get-Content -Raw $script:Store | ConvertFrom-Json -AsHashtable).profiles['openai-codex:work']
         $code = ([uri] (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT | Select-Object -Last 1)).Query -replace '^.*[?&]code=([^&]+).*$', '$1'
         $code | Should -Not -BeNullOrEmpty

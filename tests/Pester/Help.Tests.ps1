@@ -181,6 +181,7 @@ Describe 'Documented examples' {
             OPENROUTER_API_KEY = 'sk-or-v1-doc-example-not-a-real-key'
             GITHUB_COPILOT_TOKEN = 'ghu_doc_example_not_a_real_token'
         }
+        foreach ($secret in $script:ExampleEnv.Values) { Register-TestSecret $secret }
         foreach ($name in @($script:ExampleEnv.Keys) + 'OPENCLAW_STATE_DIR', 'MOLTBOT_OPENAI_CODEX_AUTHORITY', 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI', 'BROWSER') {
             $script:SavedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
         }
@@ -233,7 +234,11 @@ Describe 'Documented examples' {
                 throw "The example did not finish within 60 s: $Title"
             }
             $thrown = $null
-            try { $null = $ps.EndInvoke($async) } catch { $thrown = $_.Exception.InnerException ?? $_.Exception }
+            $output = $null
+            try { $output = $ps.EndInvoke($async) } catch { $thrown = $_.Exception.InnerException ?? $_.Exception }
+            # This runspace is out of the secret scan's reach: hand it what the example emitted.
+            Add-TestTapRecord "docs example $Title" ([ordered]@{ Output = @($output); Thrown = $thrown; Error = @($ps.Streams.Error)
+                Warning = @($ps.Streams.Warning); Verbose = @($ps.Streams.Verbose); Debug = @($ps.Streams.Debug); Information = @($ps.Streams.Information) })
             $thrown | Should -BeNullOrEmpty -Because "the example must not throw ($($thrown.Message))"
             $errors = @($ps.Streams.Error | ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" })
             $errors | Should -BeNullOrEmpty -Because 'the example must not write an error'

@@ -140,6 +140,7 @@ Describe 'Interop with proper-lockfile 4.1.2 (OpenClaw 2026.1.30 lock options)' 
             $out = $node.StandardOutput.ReadToEndAsync(); $err = $node.StandardError.ReadToEndAsync()
             Start-Sleep -Milliseconds 300 # node is up and polling for the module's lock file
             $all = @(Get-MoltbotAccessToken openai-codex -AsPlainText -Verbose 4>&1)
+            Add-TestTapRecord 'redirected streams (Refresh: proper-lockfile peer waits)' $all
             $t = $all | Where-Object { $_ -is [Moltbot.Models.MoltbotAccessToken] }
             $verbose = ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Where-Object Message -like 'Refresh lock:*').Message
             $node.WaitForExit(30000) | Should -BeTrue -Because "proper-lockfile must get the lock after the module ($($err.Result))"
@@ -208,6 +209,7 @@ Describe 'Recovery and failures' -Tag 'Refresh' {
 
         # Update-MoltbotAuthProfile: the same as a non-terminating error, and the pipeline goes on.
         $more = @(Update-MoltbotAuthProfile -ProfileId openai-codex:default -Verbose -ErrorAction Continue *>&1)
+        Add-TestTapRecord "redirected streams (Refresh: refused with $Status $Code)" ([ordered]@{ Streams = $streams; More = $more; Caught = $caught })
         $errors = @($more | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
         $errors | Should -HaveCount 1
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotRefreshFailed,*'

@@ -16,11 +16,30 @@ function New-TestStateDir {
     $dir
 }
 
-function ConvertTo-TestSecret([string] $Value) { ConvertTo-SecureString $Value -AsPlainText -Force }
+function Register-TestSecret([string] $Value) {
+    <# Tells the secret scan (SecretScan/SecretTap.psm1, active only in ./build.ps1 Test) about a secret the tests use. #>
+    if ((Get-Variable -Name MoltbotSecretTap -Scope Global -ValueOnly -ErrorAction Ignore) -and (Get-Command SecretTap\Register-TapSecret -ErrorAction Ignore)) {
+        SecretTap\Register-TapSecret $Value
+    }
+}
+
+function Add-TestTapRecord([string] $Source, [object] $InputObject) {
+    <# Hands what a test got from a runspace or child process the tap cannot reach to the secret scan (when active). #>
+    if ((Get-Variable -Name MoltbotSecretTap -Scope Global -ValueOnly -ErrorAction Ignore) -and (Get-Command SecretTap\Add-SecretTapRecord -ErrorAction Ignore)) {
+        SecretTap\Add-SecretTapRecord -Source $Source -InputObject $InputObject
+    }
+}
+
+function ConvertTo-TestSecret([string] $Value) {
+    Register-TestSecret $Value
+    ConvertTo-SecureString $Value -AsPlainText -Force
+}
 
 function New-TestSetupToken([string] $Marker = 'PESTER') {
     # A syntactically valid Anthropic setup token (fake): prefix, then at least 80 characters in all.
-    'sk-ant-oat01-' + $Marker + ('x' * (80 - 13 - $Marker.Length)) + [guid]::NewGuid().ToString('N')
+    $token = 'sk-ant-oat01-' + $Marker + ('x' * (80 - 13 - $Marker.Length)) + [guid]::NewGuid().ToString('N')
+    Register-TestSecret $token
+    $token
 }
 
 function Get-UnixMode([string] $Path) {
