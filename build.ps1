@@ -232,6 +232,14 @@ function Invoke-Test {
                 [xml] $x = Get-Content -Raw $trxPath
                 $c = $x.TestRun.ResultSummary.Counters
                 $passed += [int] $c.passed; $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout; $skipped += [int] $c.notExecuted
+                # The fault tests print their counts ('kill-9 writer: ...', 'mutations: ...'); the minimal console logger
+                # hides a passing test's output, so show those lines from the report.
+                foreach ($result in @($x.TestRun.Results.UnitTestResult)) {
+                    if ($result -and $result.testName -like '*Fault*' -and $result.SelectSingleNode('*[local-name()="Output"]/*[local-name()="StdOut"]')) {
+                        $result.Output.StdOut -split "`n" | Where-Object { $_ -match '^\s*(kill-9 writer|mutations):' } |
+                            Select-Object -Unique | ForEach-Object { Write-Host "    $($_.Trim())" }
+                    }
+                }
                 Remove-Item $trxPath
             }
             elseif ($exit -ne 0) { $failed++ }
