@@ -87,8 +87,10 @@ public sealed class FileLock : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             // Every attempt: a peer that gave up may have removed the (empty) folder it had created meanwhile.
             SecureFile.EnsureDirectory(dir);
-            var content = BuildContent();
-            if (TryCreate(lockPath, content))
+            // Publishing a lock costs a temp file, a write, a link and a delete: a waiter first looks whether the lock
+            // is still there (one stat) and only tries to take it when it seems free; the link decides any race.
+            var content = Path.Exists(lockPath) ? null : BuildContent();
+            if (content is not null && TryCreate(lockPath, content))
             {
                 // A holder killed while publishing its lock leaves its temp file, never the lock: clear those of dead pids.
                 SecureFile.SweepOrphanedTemps(lockPath);
