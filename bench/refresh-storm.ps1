@@ -17,10 +17,12 @@
     Wall times include the process's own work after the barrier (for pwsh: the cmdlet, not the start-up and module
     import, which happen before the barrier).
 .EXAMPLE
-    dotnet pwsh ./build.ps1 Build; dotnet pwsh bench/refresh-storm.ps1 -Contenders 16, 64
+    dotnet pwsh ./build.ps1 Build; dotnet pwsh -c './bench/refresh-storm.ps1 -Contenders 16, 64'
 #>
 [CmdletBinding()]
 param(
+    # From a Unix shell, pass lists through -Command: pwsh -File reads the word '16,64' as the number 1664.
+    [ValidateRange(1, 256)]
     [int[]] $Contenders = @(16, 64),
     [ValidateSet('moltbot', 'openclaw-2026.1.30')]
     [string[]] $Implementation = @('moltbot', 'openclaw-2026.1.30'),
