@@ -17,15 +17,6 @@ function Get-Stat {
     [pscustomobject]@{ Count = $n; Median = $median; P90 = $p90; Min = $sorted[0]; Max = $sorted[$n - 1] }
 }
 
-function New-BenchDirectory {
-    <# .SYNOPSIS An empty folder (0700) under the system temp folder; returns its full path. #>
-    param([string] $Prefix = 'moltbot-bench')
-    $path = Join-Path ([IO.Path]::GetTempPath()) ("$Prefix-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    if ($IsWindows) { New-Item -ItemType Directory -Path $path | Out-Null }
-    else { [IO.Directory]::CreateDirectory($path, [IO.UnixFileMode] 'UserRead, UserWrite, UserExecute') | Out-Null }
-    $path
-}
-
 function Write-BenchJson {
     <#
     .SYNOPSIS
@@ -152,5 +143,5 @@ function Get-BenchMachine {
         [Runtime.InteropServices.RuntimeInformation]::OSDescription, [Environment]::Version, $PSVersionTable.PSVersion, $load
 }
 
-Export-ModuleMember -Function Get-Stat, New-BenchDirectory, Write-BenchJson, New-FakeSecret, New-FakeJwt, Get-BenchPwshPath,
+Export-ModuleMember -Function Get-Stat, Write-BenchJson, New-FakeSecret, New-FakeJwt, Get-BenchPwshPath,
     Invoke-TimedProcess, Get-BenchMachine

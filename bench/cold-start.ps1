@@ -54,7 +54,7 @@ if (-not $SkipOpenClaw) {
     $openclaw = Get-OpenClawEntryPath -Version 2026.1.30
 }
 
-$work = New-BenchDirectory 'moltbot-bench-cold'
+$work = New-PeerTempDirectory -Prefix 'moltbot-bench-cold'
 $rows = @()
 try {
     $state = Join-Path $work 'state'

@@ -42,6 +42,7 @@ Set-StrictMode -Version 3.0
 if ($ProfilesPerAgent -ne 20) { throw 'The seed has exactly 20 profiles per agent.' }
 $root = Split-Path $PSScriptRoot
 Import-Module (Join-Path $PSScriptRoot 'BenchHelpers.psm1') -Force
+Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/peers/OpenClawPeer.psm1') -Force   # New-PeerTempDirectory
 $modulePath = (Resolve-Path ($ModulePath ? $ModulePath : (Join-Path $root 'out/Moltbot'))).Path
 Import-Module (Join-Path $modulePath 'Moltbot.psd1') -Force
 
@@ -120,7 +121,7 @@ $ways = [ordered]@{
 }
 $naive = 'naive ConvertFrom-Json'
 
-$work = New-BenchDirectory 'moltbot-bench-listing'
+$work = New-PeerTempDirectory -Prefix 'moltbot-bench-listing'
 $savedState = $env:OPENCLAW_STATE_DIR
 $rows = @()
 try {

@@ -218,7 +218,7 @@ $implementations = @('moltbot')
 if ($Node) { $implementations += 'openclaw-2026.1.30 upsert', 'openclaw-2026.1.30 locked' }
 $rows = @()
 foreach ($impl in $implementations) {
-    $work = New-BenchDirectory 'moltbot-bench-writers'
+    $work = New-PeerTempDirectory -Prefix 'moltbot-bench-writers'
     try {
         Write-Host "Running $impl ($Processes processes x $Upserts upserts) ..."
         $row = Invoke-WriterStorm -Implementation $impl -Work $work

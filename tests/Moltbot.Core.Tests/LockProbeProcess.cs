@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
@@ -8,7 +9,7 @@ namespace Moltbot.Core.Tests;
 
 /// <summary>
 /// A child process running tests/Moltbot.LockProbe (copied into this test project's output by its ProjectReference):
-/// <c>dotnet Moltbot.LockProbe.dll hold|count &lt;target&gt; &lt;number&gt;</c>.
+/// <c>dotnet Moltbot.LockProbe.dll hold|count &lt;target&gt; &lt;number&gt;</c>, or <c>upsert</c> for the kill -9 fault test.
 /// </summary>
 public sealed class LockProbeProcess : IDisposable
 {
@@ -54,7 +55,14 @@ public sealed class LockProbeProcess : IDisposable
         return probe;
     }
 
-    public static LockProbeProcess Start(string mode, string target, int number)
+    public static LockProbeProcess Start(string mode, string target, int number) =>
+        Start(new[] { mode, target, number.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>
+    /// Starts the probe with these arguments (its mode first). <paramref name="environment"/> sets variables for the
+    /// child, or removes those whose value is null.
+    /// </summary>
+    public static LockProbeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         if (!File.Exists(ProbeDll))
         {
@@ -69,10 +77,22 @@ public sealed class LockProbeProcess : IDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         psi.ArgumentList.Add(ProbeDll);
-        psi.ArgumentList.Add(mode);
-        psi.ArgumentList.Add(target);
-        psi.ArgumentList.Add(number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var probe = new LockProbeProcess(process);
@@ -124,6 +144,30 @@ public sealed class LockProbeProcess : IDisposable
     {
         _process.Kill(entireProcessTree: false);
         _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGKILL (on Unix) if still running, then waits for the exit and the end of stdout; adds the lines not read yet to <paramref name="rest"/>.</summary>
+    /// <returns>Whether the process was still running when the signal was sent.</returns>
+    public bool KillAndDrain(List<string> rest)
+    {
+        var wasRunning = !_process.HasExited;
+        if (wasRunning)
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: false);
+            }
+            catch (InvalidOperationException)
+            {
+                wasRunning = false; // exited between the check and the kill
+            }
+        }
+        _process.WaitForExit(); // also waits until the redirected streams reach their end
+        foreach (var line in _lines.GetConsumingEnumerable())
+        {
+            rest.Add(line);
+        }
+        return wasRunning;
     }
 
     public bool WaitForExit(TimeSpan timeout)

@@ -80,7 +80,7 @@ public sealed class KillWriterFaultTests : IDisposable
             var delayMs = fromStart ? random.Next(0, 300) : random.Next(0, 80);
 
             var lines = new List<string>();
-            using (var writer = WriterProcess.StartUpsert(_fx.StateDir, Agent, prefix, writes, StaleAfterMs))
+            using (var writer = StartUpsert(_fx.StateDir, Agent, prefix, writes, StaleAfterMs))
             {
                 var pid = writer.Id;
                 killedPids.Add(pid);
@@ -287,6 +287,15 @@ public sealed class KillWriterFaultTests : IDisposable
             return null;
         }
     }
+
+    /// <summary>
+    /// <c>Moltbot.LockProbe upsert &lt;stateDir&gt; &lt;agent&gt; &lt;prefix&gt; &lt;n&gt; &lt;staleAfterMs&gt;</c>: prints "ok &lt;profileId&gt;" after
+    /// each returned write, then "done", then waits to be killed.
+    /// </summary>
+    private static LockProbeProcess StartUpsert(string stateDir, string agent, string prefix, int writes, int staleAfterMs) =>
+        LockProbeProcess.Start(
+            new[] { "upsert", stateDir, agent, prefix, writes.ToString(CultureInfo.InvariantCulture), staleAfterMs.ToString(CultureInfo.InvariantCulture) },
+            new Dictionary<string, string?> { ["OPENCLAW_STATE_DIR"] = stateDir, ["OPENCLAW_CONFIG_PATH"] = null, ["OPENCLAW_OAUTH_DIR"] = null });
 
     private string[] TempFiles() => Directory.GetFiles(_fx.StateDir, "*.tmp", SearchOption.AllDirectories);
 
