@@ -63,4 +63,10 @@ public static class ErrorIds
     public const string InvalidExpiresIn = "MoltbotInvalidExpiresIn";
     public const string ProviderMismatch = "MoltbotProviderMismatch";
     public const string WriteFailed = "MoltbotWriteFailed";
+
+    // SQLite-era stores (the store seam)
+    public const string RefreshInProgress = "MoltbotRefreshInProgress";
+    public const string ProfileInherited = "MoltbotProfileInherited";
+    public const string MigrationRequired = "MoltbotMigrationRequired";
+    public const string AgentDatabaseMissing = "MoltbotAgentDatabaseMissing";
 }

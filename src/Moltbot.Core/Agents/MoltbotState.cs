@@ -5,6 +5,7 @@ using System.Linq;
 using Moltbot.Core.Config;
 using Moltbot.Core.State;
 using Moltbot.Core.Store;
+using Moltbot.Core.Store.Sqlite;
 
 namespace Moltbot.Core.Agents;
 
@@ -15,6 +16,8 @@ namespace Moltbot.Core.Agents;
 public sealed class MoltbotState
 {
     private OpenClawConfig? _config;
+    private StoreLayout? _layout;
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
     public MoltbotState(StatePaths paths)
     {
@@ -30,6 +33,102 @@ public sealed class MoltbotState
 
     /// <summary>Forgets the cached config so the next access reads the file again.</summary>
     public void Refresh() => _config = null;
+
+    /// <summary>
+    /// Which storage era this state dir is in, from its files (openclaw-sqlite.md 3), detected once per state object.
+    /// Throws a typed error for a layout OpenClaw itself would refuse or a schema newer than this module knows.
+    /// </summary>
+    public StoreLayout Layout => _layout ??= DetectLayout();
+
+    /// <summary>How a SQLite-era store creates a missing agent DB and reports its writes (set by the host).</summary>
+    public SqliteStoreHooks? SqliteHooks { get; set; }
+
+    /// <summary>What this state dir's layout detection wants the user to know (shown on the verbose stream).</summary>
+    public List<string> LayoutNotes { get; } = new();
+
+    /// <summary>Agents whose SQLite store was written through this state object (a running gateway is told to reload them).</summary>
+    public IReadOnlyCollection<string> WrittenAgents
+    {
+        get
+        {
+            lock (_written)
+            {
+                return _written.ToList();
+            }
+        }
+    }
+
+    /// <summary>Forgets <see cref="WrittenAgents"/> once the caller has dealt with them.</summary>
+    public void ClearWrittenAgents()
+    {
+        lock (_written)
+        {
+            _written.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Decides the era of a state dir that holds no store yet: the era of the openclaw that will run next (from
+    /// the installed CLI), else JSON. Null: JSON.
+    /// </summary>
+    public Func<StoreLayout, StoreLayout?>? NewStateLayout { get; set; }
+
+    private StoreLayout DetectLayout()
+    {
+        var mainDir = AgentDirOf(AgentId.Default);
+        var others = new List<string>();
+        if (Directory.Exists(Paths.AgentsDir))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(Paths.AgentsDir))
+            {
+                var agentDir = Path.Combine(dir, "agent");
+                if (!string.Equals(Path.GetFullPath(agentDir), Path.GetFullPath(mainDir), StringComparison.Ordinal))
+                {
+                    others.Add(agentDir);
+                }
+            }
+        }
+        foreach (var entry in Config.Agents)
+        {
+            var dir = AgentDirOf(entry.Id, entry);
+            if (!others.Contains(dir, StringComparer.Ordinal) && !string.Equals(dir, mainDir, StringComparison.Ordinal))
+            {
+                others.Add(dir);
+            }
+        }
+        var layout = StoreLayout.Detect(Paths, mainDir, others);
+        if (layout.Era == StoreEra.None && NewStateLayout is { } decide && decide(layout) is { } chosen)
+        {
+            layout = chosen;
+        }
+        LayoutNotes.AddRange(layout.Notes);
+        return layout;
+    }
+
+    /// <summary>The credential store of an agent, in this state dir's era.</summary>
+    public ICredentialStore StoreOf(string agentId, string agentDir, LegacySources? legacy)
+    {
+        var layout = Layout;
+        if (!layout.IsSqlite)
+        {
+            return new JsonCredentialStore(agentId, agentDir, Paths.StateDir, legacy);
+        }
+        var hooks = SqliteHooks ?? new SqliteStoreHooks();
+        var recording = new SqliteStoreHooks
+        {
+            EnsureAgentDatabase = hooks.EnsureAgentDatabase,
+            OAuthLockOptions = hooks.OAuthLockOptions,
+            Written = id =>
+            {
+                lock (_written)
+                {
+                    _written.Add(id);
+                }
+                hooks.Written?.Invoke(id);
+            },
+        };
+        return new SqliteCredentialStore(agentId, agentDir, Paths.StateDir, layout, legacy, recording);
+    }
 
     public string DefaultAgentId => Config.DefaultAgentId;
 
@@ -99,9 +198,11 @@ public sealed class MoltbotState
     private AgentLocation Locate(string id, AgentEntry? entry, string defaultId)
     {
         var agentDir = AgentDirOf(id, entry);
+        var legacy = new LegacySources(Path.Combine(Paths.OAuthDir, "oauth.json"), Path.Combine(agentDir, "auth.json"));
         return new AgentLocation(id, agentDir, id == defaultId, entry is not null, entry?.Name, entry?.Workspace, entry?.Model)
         {
-            Legacy = new LegacySources(Path.Combine(Paths.OAuthDir, "oauth.json"), Path.Combine(agentDir, "auth.json")),
+            Legacy = legacy,
+            Store = StoreOf(id, agentDir, legacy),
         };
     }
 }

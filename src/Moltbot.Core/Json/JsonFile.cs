@@ -41,6 +41,20 @@ public static class JsonFile
     }
 
     /// <summary>
+    /// Compact <c>JSON.stringify(value)</c> output (no whitespace, no trailing newline, no BOM): the form of the SQLite
+    /// cells of OpenClaw 2026.6.5+.
+    /// </summary>
+    public static string SerializeCompact(JsonNode? node)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = Pretty.Encoder, MaxDepth = Pretty.MaxDepth }))
+        {
+            Write(writer, node);
+        }
+        return Utf8NoBom.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
     /// Writes a tree as <c>JSON.stringify</c> does: Infinity and NaN (which JSON5 reads) become <c>null</c>, where
     /// System.Text.Json would throw.
     /// </summary>

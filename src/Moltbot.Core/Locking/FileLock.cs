@@ -165,8 +165,10 @@ public sealed class FileLock : IDisposable
     {
         var created = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         // The same shape as OpenClaw's sidecar: pretty JSON with pid and createdAt.
+        // starttime as OpenClaw 2026.6+ records it: a reader can tell a reused pid from the holder.
+        var start = ProcessProbe.CurrentStartTime is { } st ? ",\n  \"starttime\": " + st.ToString(CultureInfo.InvariantCulture) : string.Empty;
         var text = "{\n  \"pid\": " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) +
-                   ",\n  \"createdAt\": \"" + created + "\",\n  \"owner\": \"moltbot-" + Guid.NewGuid().ToString("N") + "\"\n}";
+                   ",\n  \"createdAt\": \"" + created + "\"" + start + ",\n  \"owner\": \"moltbot-" + Guid.NewGuid().ToString("N") + "\"\n}";
         return Encoding.UTF8.GetBytes(text);
     }
 
@@ -199,6 +201,7 @@ public sealed class FileLock : IDisposable
             }
             var fileAge = now - mtime;
             int? pid = null;
+            long? startTime = null;
             DateTime? createdAt = null;
             try
             {
@@ -208,6 +211,10 @@ public sealed class FileLock : IDisposable
                     if (doc.RootElement.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var pv))
                     {
                         pid = pv;
+                    }
+                    if (doc.RootElement.TryGetProperty("starttime", out var st) && st.ValueKind == JsonValueKind.Number && st.TryGetInt64(out var sv))
+                    {
+                        startTime = sv;
                     }
                     if (doc.RootElement.TryGetProperty("createdAt", out var c) && c.ValueKind == JsonValueKind.String &&
                         DateTime.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var cv))
@@ -222,7 +229,9 @@ public sealed class FileLock : IDisposable
             }
 
             var staleByContent = (createdAt is { } created && now - created > staleAfter)
-                                 || (pid is { } holder && !ProcessProbe.IsAlive(holder));
+                                 || (pid is { } holder && (!ProcessProbe.IsAlive(holder)
+                                     // a live pid with another start time is a reused pid, not the holder
+                                     || (startTime is { } recorded && ProcessProbe.StartTime(holder) is { } actual && actual != recorded)));
             var stale = staleByContent || fileAge > staleAfter;
             var description = pid is { } who ? $"held by pid {who}" : "held by an unknown process";
             return new LockState(stale, false, bytes, description, AgeOnly: !staleByContent);

@@ -4,9 +4,42 @@ using System.IO;
 
 namespace Moltbot.Core.Locking;
 
-/// <summary>Whether a process id is alive on this machine (a zombie counts as dead).</summary>
+/// <summary>Whether a process id is alive on this machine (a zombie counts as dead), and when it started.</summary>
 internal static class ProcessProbe
 {
+    private static readonly Lazy<long?> OwnStartTime = new(() => StartTime(Environment.ProcessId));
+
+    /// <summary>This process's start time as <see cref="StartTime"/> gives it (cached).</summary>
+    public static long? CurrentStartTime => OwnStartTime.Value;
+
+    /// <summary>
+    /// The start time of a process as OpenClaw records it in its lock files (<c>starttime</c>): on Linux field 22 of
+    /// <c>/proc/&lt;pid&gt;/stat</c>, in clock ticks since boot. Null elsewhere or when the process cannot be read.
+    /// </summary>
+    public static long? StartTime(int pid)
+    {
+        if (!OperatingSystem.IsLinux() || pid <= 0)
+        {
+            return null;
+        }
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            if (close < 0)
+            {
+                return null;
+            }
+            // After ") " come field 3 (state) onwards: starttime is field 22, the 20th of those.
+            var fields = stat.Substring(close + 2).Split(' ');
+            return fields.Length > 19 && long.TryParse(fields[19], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static bool IsAlive(int pid)
     {
         if (pid <= 0)

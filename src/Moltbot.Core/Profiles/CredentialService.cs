@@ -30,6 +30,8 @@ public sealed class CredentialService
         _lockOptions = lockOptions;
     }
 
+    private StoreUpdateOptions UpdateOptions => new() { LockOptions = _lockOptions };
+
     /// <summary>Stores a static bearer token (<c>type: token</c>, never refreshed). <c>expires</c> only when given.</summary>
     public void SaveToken(AgentLocation agent, string provider, string profileId, string token, DateTimeOffset? expires, CancellationToken cancellationToken = default)
     {
@@ -56,7 +58,7 @@ public sealed class CredentialService
     {
         // Read the config first: a config that cannot be parsed stops the command before any file is written.
         _ = _state.Config;
-        AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
+        agent.Store.Update(store =>
         {
             var existing = store.Get(profileId);
             var credential = new JsonObject
@@ -84,7 +86,7 @@ public sealed class CredentialService
             }
             store.Set(profileId, credential);
             return true;
-        }, out _, _lockOptions, cancellationToken);
+        }, UpdateOptions, cancellationToken);
 
         RecordInConfig(profileId, provider, type, email, cancellationToken);
     }
@@ -106,7 +108,7 @@ public sealed class CredentialService
     public bool RemoveProfile(AgentLocation agent, string profileId, CancellationToken cancellationToken = default)
     {
         _ = _state.Config;
-        var removed = AuthStoreFile.Update(agent.StorePath, agent.Legacy, store => store.Remove(profileId), out _, _lockOptions, cancellationToken);
+        var removed = agent.Store.Update(store => store.Remove(profileId), UpdateOptions, cancellationToken);
         if (!removed)
         {
             return false;
@@ -130,7 +132,7 @@ public sealed class CredentialService
     {
         var ids = AuthProfileStore.NormalizeIdList(profileIds);
         _ = _state.Config;
-        return AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
+        return agent.Store.Update(store =>
         {
             foreach (var id in ids)
             {
@@ -147,7 +149,7 @@ public sealed class CredentialService
             }
             store.SetOrder(provider, ids);
             return (IReadOnlyList<string>)ids;
-        }, out _, _lockOptions, cancellationToken);
+        }, UpdateOptions, cancellationToken);
     }
 
     /// <summary>
@@ -189,7 +191,7 @@ public sealed class CredentialService
         }
         foreach (var agent in _state.ListAgents())
         {
-            var store = AuthStoreFile.TryLoad(agent.StorePath);
+            var store = agent.Store.Load();
             if (store is null)
             {
                 continue;
@@ -209,7 +211,9 @@ public sealed class CredentialService
     {
         try
         {
-            return AuthStoreFile.TryLoad(agent.StorePath)?.Contains(profileId) ?? false;
+            var store = agent.Store.Load();
+            // an inherited copy is the shared store's own entry, not another holder
+            return store?.Get(profileId) is not null && store.SourceOf(profileId) is not { Inherited: true };
         }
         catch (MoltbotException)
         {

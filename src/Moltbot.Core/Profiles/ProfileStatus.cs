@@ -20,6 +20,12 @@ public enum AuthProfileStatus
 
     /// <summary>The entry lacks the secret its type needs, or its type is unknown.</summary>
     Missing,
+
+    /// <summary>OpenClaw 2026.9.6 is refreshing it right now (a pending refresh fence): usable again in a moment.</summary>
+    RefreshPending,
+
+    /// <summary>OpenClaw's refresh failed for good (a failed refresh fence): only a new login helps.</summary>
+    LoginRequired,
 }
 
 public static class ProfileStatusRules
@@ -29,6 +35,16 @@ public static class ProfileStatusRules
 
     public static AuthProfileStatus Evaluate(StoredProfile profile, DateTimeOffset now)
     {
+        if (profile.Type == CredentialType.OAuth)
+        {
+            switch (RefreshFence.Of(profile))
+            {
+                case RefreshFenceState.Pending:
+                    return AuthProfileStatus.RefreshPending; // its expires is 1 by design: not "expired"
+                case RefreshFenceState.Failed:
+                    return AuthProfileStatus.LoginRequired;
+            }
+        }
         if (!profile.HasSecret)
         {
             return AuthProfileStatus.Missing;

@@ -67,14 +67,11 @@ public sealed class TokenRefresher
     private CodexTokenClient Codex => _codex ??= _codexFactory();
 
     /// <summary>
-    /// The target of the cross-agent refresh lock of a profile: <c>$STATE/locks/oauth-refresh/sha256-&lt;hex&gt;</c> where hex is
-    /// the SHA-256 of the UTF-8 <c>provider + "\0" + profileId</c>. The lock file itself is that path plus <c>.lock</c>.
+    /// The JSON-era target of the cross-agent refresh lock of a profile (<see cref="OAuthProfileLock.Sha256Target"/>); each
+    /// store names the targets its era uses (<see cref="ICredentialStore.OAuthLockTargets"/>).
     /// </summary>
-    public static string RefreshLockTarget(string stateDir, string provider, string profileId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(provider + "\0" + profileId));
-        return Path.Combine(stateDir, "locks", "oauth-refresh", "sha256-" + Convert.ToHexString(hash).ToLowerInvariant());
-    }
+    public static string RefreshLockTarget(string stateDir, string provider, string profileId) =>
+        OAuthProfileLock.Sha256Target(stateDir, provider, profileId);
 
     /// <summary>Whether the credential can be used as it is: access present and expiring later than <paramref name="margin"/> from now.</summary>
     public static bool IsUsable(StoredProfile profile, DateTimeOffset now, TimeSpan margin) =>
@@ -115,6 +112,14 @@ public sealed class TokenRefresher
                     $"Profile '{profileId}' of agent '{agent.Id}' has the unknown credential type '{profile.RawType}'.", profileId);
         }
 
+        switch (RefreshFence.Of(profile))
+        {
+            case RefreshFenceState.Failed:
+                throw Failed(agent, profile, "refresh_failed", "OpenClaw's last refresh of this profile failed for good (a failed refresh fence); it will not be refreshed again.", MoltbotErrorKind.AuthenticationError, null);
+            case RefreshFenceState.Pending:
+                profile = WaitForFence(agent, profileId, cancellationToken);
+                break;
+        }
         var now = _clock.GetUtcNow();
         if (!force && IsUsable(profile, now, Options.Margin))
         {
@@ -150,7 +155,8 @@ public sealed class TokenRefresher
     {
         var provider = seen.GetString("provider")?.Trim() ?? seen.Provider!;
         var profileId = seen.Id;
-        var lockTarget = RefreshLockTarget(_state.Paths.StateDir, provider, profileId);
+        var targets = agent.Store.OAuthLockTargets(provider, profileId);
+        var lockTarget = targets[0];
         var gate = Gates.GetOrAdd(Path.GetFullPath(lockTarget), _ => new SemaphoreSlim(1, 1));
         gate.Wait(cancellationToken);
         try
@@ -169,15 +175,27 @@ public sealed class TokenRefresher
             var acquiredUtc = DateTime.UtcNow;
             AccessTokenResult result;
             DateTime releasingUtc;
+            var locks = new List<IDisposable> { refreshLock };
+            IDisposable? held = null;
             try
             {
+                // Era C names the lock both ways (6.5 – 6.9 and 6.10+): the other names are taken after the first.
+                for (var i = 1; i < targets.Count; i++)
+                {
+                    locks.Add(FileLock.Acquire(targets[i], Options.RefreshLockOptions, cancellationToken));
+                }
+                held = OAuthProfileLock.Hold(new List<string>(targets), Array.Empty<IDisposable>());
                 result = RefreshInsideLock(agent, profileId, seenRefresh, force, cancellationToken);
             }
             finally
             {
+                held?.Dispose();
                 // Stamped before the release, so that a peer's acquisition can never appear to precede it.
                 releasingUtc = DateTime.UtcNow;
-                refreshLock.Dispose();
+                for (var i = locks.Count - 1; i >= 0; i--)
+                {
+                    locks[i].Dispose();
+                }
             }
             result.RefreshLockReleasedUtc = releasingUtc;
             result.RefreshLockAcquiredUtc = acquiredUtc;
@@ -206,41 +224,9 @@ public sealed class TokenRefresher
         try
         {
             Trace?.Invoke("store-lock");
-            outcome = AuthStoreFile.Update(agent.StorePath, agent.Legacy, store =>
-            {
-                var waited = storeWait.Elapsed;
-                var current = store.Get(profileId) ?? throw NotFound(agent, profileId);
-                if (current.Type != CredentialType.OAuth)
-                {
-                    throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
-                        $"Profile '{profileId}' of agent '{agent.Id}' was changed to a {current.Type.ToWireName()} credential meanwhile; it is not refreshed.", profileId);
-                }
-                var now = _clock.GetUtcNow();
-                var currentRefresh = current.GetString("refresh");
-                if (!force)
-                {
-                    var peerRefreshed = !string.Equals(currentRefresh, seenRefresh, StringComparison.Ordinal);
-                    if (IsUsable(current, now, Options.Margin) || (peerRefreshed && IsUsable(current, now, TimeSpan.Zero)))
-                    {
-                        return new Outcome { Source = AccessTokenSource.Peer, Profile = Snapshot(current), StoreLockWaited = waited };
-                    }
-                }
-                if (string.IsNullOrEmpty(currentRefresh))
-                {
-                    throw Failed(agent, current, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
-                }
-                Trace?.Invoke("network");
-                var tokens = Codex.RefreshAsync(currentRefresh, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
-                Merge(current.Node, tokens);
-                return new Outcome
-                {
-                    Source = AccessTokenSource.Refreshed,
-                    PresentedRefresh = currentRefresh,
-                    Tokens = tokens,
-                    Profile = Snapshot(current),
-                    StoreLockWaited = waited,
-                };
-            }, out _, Options.StoreLockOptions, cancellationToken);
+            outcome = agent.Store.HoldsLockAcrossNetwork
+                ? agent.Store.Update(store => Decide(agent, store, profileId, seenRefresh, force, storeWait.Elapsed, cancellationToken, network: true)!, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, cancellationToken)
+                : RefreshOutsideTransaction(agent, profileId, seenRefresh, force, storeWait, cancellationToken);
         }
         catch (MoltbotException ex) when (IsRefreshFailure(ex))
         {
@@ -271,6 +257,123 @@ public sealed class TokenRefresher
     }
 
     /// <summary>
+    /// The decision inside the locks, on the store as it is now: a peer's fresh credential is used as it is; otherwise,
+    /// with <paramref name="network"/>, the refresh request is sent and its answer merged into <paramref name="store"/>
+    /// (the JSON era, where the store lock is held across it), else null says "refresh now".
+    /// </summary>
+    private Outcome? Decide(AgentLocation agent, AuthProfileStore store, string profileId, string seenRefresh, bool force, TimeSpan waited, CancellationToken cancellationToken, bool network)
+    {
+        var current = store.Get(profileId) ?? throw NotFound(agent, profileId);
+        if (current.Type != CredentialType.OAuth)
+        {
+            throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
+                $"Profile '{profileId}' of agent '{agent.Id}' was changed to a {current.Type.ToWireName()} credential meanwhile; it is not refreshed.", profileId);
+        }
+        if (RefreshFence.Of(current) == RefreshFenceState.Failed)
+        {
+            throw Failed(agent, current, "refresh_failed", "OpenClaw's last refresh of this profile failed for good (a failed refresh fence).", MoltbotErrorKind.AuthenticationError, null);
+        }
+        var now = _clock.GetUtcNow();
+        var currentRefresh = current.GetString("refresh");
+        if (!force)
+        {
+            var peerRefreshed = !string.Equals(currentRefresh, seenRefresh, StringComparison.Ordinal);
+            if (IsUsable(current, now, Options.Margin) || (peerRefreshed && IsUsable(current, now, TimeSpan.Zero)))
+            {
+                return new Outcome { Source = AccessTokenSource.Peer, Profile = Snapshot(current), StoreLockWaited = waited };
+            }
+        }
+        if (string.IsNullOrEmpty(currentRefresh))
+        {
+            throw Failed(agent, current, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
+        }
+        if (!network)
+        {
+            return null;
+        }
+        Trace?.Invoke("network");
+        var tokens = Codex.RefreshAsync(currentRefresh, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
+        Merge(current.Node, tokens);
+        return new Outcome
+        {
+            Source = AccessTokenSource.Refreshed,
+            PresentedRefresh = currentRefresh,
+            Tokens = tokens,
+            Profile = Snapshot(current),
+            StoreLockWaited = waited,
+        };
+    }
+
+    /// <summary>
+    /// The SQLite eras: a transaction must stay short and never span a network call, so the cross-agent lock (held
+    /// by the caller, and honoured by OpenClaw for every refresh) is what serialises refreshers. Re-read, refresh, then
+    /// one short update that merges the answer into the credential as it is by then.
+    /// </summary>
+    private Outcome RefreshOutsideTransaction(AgentLocation agent, string profileId, string seenRefresh, bool force, Stopwatch storeWait, CancellationToken cancellationToken)
+    {
+        var store = agent.Store.Load() ?? throw NotFound(agent, profileId);
+        if (store.Get(profileId) is { } fenced && RefreshFence.Of(fenced) == RefreshFenceState.Pending)
+        {
+            // Only a holder of the lock we hold writes a pending fence: one left now belongs to a refresher that died.
+            throw new MoltbotException(ErrorIds.RefreshInProgress, MoltbotErrorKind.ResourceBusy,
+                $"Profile '{profileId}' of agent '{agent.Id}' carries a pending refresh fence of an OpenClaw process that no longer holds the refresh lock.", profileId)
+            {
+                RecommendedAction = $"Run the agent once so that OpenClaw settles the fence, or sign in again with 'Connect-MoltbotProvider -Agent {agent.Id} -ProfileId {profileId}'.",
+            };
+        }
+        var decided = Decide(agent, store, profileId, seenRefresh, force, storeWait.Elapsed, cancellationToken, network: false);
+        if (decided is not null)
+        {
+            return decided;
+        }
+        var presented = store.Get(profileId)!.GetString("refresh")!;
+        Trace?.Invoke("network");
+        var tokens = Codex.RefreshAsync(presented, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
+        // The provider has rotated the token now: store its answer even if the caller gives up meanwhile.
+        return agent.Store.Update(latest =>
+        {
+            var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);
+            Merge(current.Node, tokens);
+            return new Outcome
+            {
+                Source = AccessTokenSource.Refreshed,
+                PresentedRefresh = presented,
+                Tokens = tokens,
+                Profile = Snapshot(current),
+                StoreLockWaited = storeWait.Elapsed,
+            };
+        }, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, CancellationToken.None);
+    }
+
+    /// <summary>Waits while OpenClaw 2026.9.6 holds a pending refresh fence on the profile, then returns it as it is.</summary>
+    private StoredProfile WaitForFence(AgentLocation agent, string profileId, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var current = TryReadProfile(agent, profileId) ?? throw NotFound(agent, profileId);
+            var fence = RefreshFence.Of(current);
+            if (fence == RefreshFenceState.None)
+            {
+                return current;
+            }
+            if (fence == RefreshFenceState.Failed)
+            {
+                throw Failed(agent, current, "refresh_failed", "OpenClaw's refresh of this profile failed for good (a failed refresh fence); it will not be refreshed again.", MoltbotErrorKind.AuthenticationError, null);
+            }
+            if (clock.Elapsed >= Options.RefreshLockOptions.Timeout)
+            {
+                throw new MoltbotException(ErrorIds.RefreshInProgress, MoltbotErrorKind.ResourceBusy,
+                    $"Profile '{profileId}' of agent '{agent.Id}' stayed in a pending OpenClaw refresh for {clock.Elapsed.TotalSeconds:0} s.", profileId);
+            }
+            if (cancellationToken.WaitHandle.WaitOne(50))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>
     /// Gives the new credential to every other agent whose store holds a profile of the same provider with the refresh
     /// token that was just used (openclaw's <c>agents add</c> copies stores), each under its store lock with a re-read;
     /// a copy that changed meanwhile is left alone.
@@ -279,15 +382,7 @@ public sealed class TokenRefresher
     {
         var propagated = new List<string>();
         var warnings = new List<string>();
-        string originStore;
-        try
-        {
-            originStore = SecureFile.CanonicalDirectoryOf(origin.StorePath);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            originStore = Path.GetFullPath(origin.StorePath);
-        }
+        var originStore = CanonicalLocation(origin.Store.Location);
         IReadOnlyList<AgentLocation> agents;
         try
         {
@@ -301,34 +396,34 @@ public sealed class TokenRefresher
         foreach (var other in agents)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (other.Id == origin.Id || !File.Exists(other.StorePath))
+            if (other.Id == origin.Id || !other.Store.Exists)
             {
                 continue;
             }
             try
             {
-                if (string.Equals(SecureFile.CanonicalDirectoryOf(other.StorePath), originStore, StringComparison.Ordinal))
+                if (string.Equals(CanonicalLocation(other.Store.Location), originStore, StringComparison.Ordinal))
                 {
-                    continue; // the same file through a link: already written
+                    continue; // the same file (through a link, or the shared store): already written
                 }
-                var before = AuthStoreFile.TryLoad(other.StorePath);
+                var before = other.Store.Load();
                 if (before is null || !HoldsRefresh(before, provider, oldRefresh))
                 {
                     continue;
                 }
-                var count = AuthStoreFile.Update(other.StorePath, store =>
+                var count = other.Store.Update(store =>
                 {
                     var n = 0;
                     foreach (var copy in store.Profiles)
                     {
-                        if (IsCopy(copy, provider, oldRefresh))
+                        if (IsCopy(copy, provider, oldRefresh) && store.SourceOf(copy.Id) is not { Inherited: true })
                         {
                             Merge(copy.Node, tokens);
                             n++;
                         }
                     }
                     return n;
-                }, Options.StoreLockOptions, cancellationToken);
+                }, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions, ImportLegacy = false }, cancellationToken);
                 if (count > 0)
                 {
                     propagated.Add(other.Id);
@@ -347,11 +442,23 @@ public sealed class TokenRefresher
         result.Warnings = warnings;
     }
 
+    private static string CanonicalLocation(string path)
+    {
+        try
+        {
+            return SecureFile.CanonicalDirectoryOf(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Path.GetFullPath(path);
+        }
+    }
+
     private static bool HoldsRefresh(AuthProfileStore store, string provider, string refresh)
     {
         foreach (var p in store.Profiles)
         {
-            if (IsCopy(p, provider, refresh))
+            if (IsCopy(p, provider, refresh) && store.SourceOf(p.Id) is not { Inherited: true })
             {
                 return true;
             }

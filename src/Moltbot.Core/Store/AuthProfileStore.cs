@@ -22,6 +22,23 @@ public sealed class AuthProfileStore
 
     internal JsonObject Root { get; }
 
+    private Dictionary<string, StoreSource>? _sources;
+    private StoreSource? _defaultSource;
+    private List<string>? _warnings;
+
+    /// <summary>Where a profile of this view lives (the agent's own file or DB, or the shared store it inherits).</summary>
+    public StoreSource? SourceOf(string profileId) =>
+        _sources is not null && _sources.TryGetValue(profileId, out var source) ? source : _defaultSource;
+
+    internal void SetSourceForAll(StoreSource source) => _defaultSource = source;
+
+    internal void SetSource(string profileId, StoreSource source) => (_sources ??= new(StringComparer.Ordinal))[profileId] = source;
+
+    /// <summary>What the backend noticed while loading (for example retired JSON files OpenClaw will not read). No secrets.</summary>
+    public IReadOnlyList<string> Warnings => (IReadOnlyList<string>?)_warnings ?? Array.Empty<string>();
+
+    internal void AddWarning(string warning) => (_warnings ??= new()).Add(warning);
+
     /// <summary>The keys that openclaw 2026.4.5+ keeps in <c>auth-state.json</c> instead of the store.</summary>
     internal static readonly string[] StateKeys = { "order", "lastGood", "usageStats" };
 
@@ -303,7 +320,13 @@ public sealed class AuthProfileStore
 
     public string Serialize() => JsonFile.Serialize(Root) + (StateDocument is null ? string.Empty : JsonFile.Serialize(StateDocument));
 
-    public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone()) { StateDocument = (JsonObject?)StateDocument?.DeepClone() };
+    public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone())
+    {
+        StateDocument = (JsonObject?)StateDocument?.DeepClone(),
+        _sources = _sources is null ? null : new Dictionary<string, StoreSource>(_sources, StringComparer.Ordinal),
+        _defaultSource = _defaultSource,
+        _warnings = _warnings is null ? null : new List<string>(_warnings),
+    };
 
     internal static List<string> NormalizeIdList(IEnumerable<string>? ids)
     {

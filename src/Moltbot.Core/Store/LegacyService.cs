@@ -17,11 +17,13 @@ public static class LegacyService
         var legacy = agent.Legacy ?? new LegacySources(null, null);
         if (dryRun)
         {
-            var preview = AuthStoreFile.TryLoad(agent.StorePath)?.Clone() ?? AuthProfileStore.CreateEmpty();
+            // What is in the store now, without the first-use import a read previews: that import is what is asked for.
+            var preview = (agent.Store is JsonCredentialStore json ? AuthStoreFile.TryLoad(json.Path) : agent.Store.Load())?.Clone() ?? AuthProfileStore.CreateEmpty();
             return LegacyImporter.Import(preview, legacy);
         }
-        var explicitResult = AuthStoreFile.Update(agent.StorePath, legacy, store => LegacyImporter.Import(store, legacy), out var automatic, lockOptions, cancellationToken);
-        if (explicitResult.AuthJsonConsumed && legacy.AuthJsonPath is { } authJson && System.IO.File.Exists(agent.StorePath))
+        var explicitResult = agent.Store.Update(store => LegacyImporter.Import(store, legacy), new StoreUpdateOptions { LockOptions = lockOptions }, cancellationToken);
+        var automatic = agent.Store.LastLegacyImport;
+        if (explicitResult.AuthJsonConsumed && agent.Store is JsonCredentialStore && legacy.AuthJsonPath is { } authJson && System.IO.File.Exists(agent.StorePath))
         {
             // The store holding the imported profiles has been written: the legacy auth.json has served its purpose.
             try

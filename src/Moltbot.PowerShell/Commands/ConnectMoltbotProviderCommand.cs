@@ -78,7 +78,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotCmdlet
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = $"Sign in to OpenAI Codex (ChatGPT) at {options.Authority.AbsoluteUri.TrimEnd('/')} and " +
                      (exists ? "replace" : "store") + $" the OAuth credential of profile '{profileId}'";
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", action))
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
         {
             return;
         }
@@ -91,7 +91,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotCmdlet
         };
         var tokens = new CodexLoginFlow(options).Run(settings, new HostUi(this), Cancellation);
 
-        WriteVerbose($"Storing the OAuth credential (access, refresh, expires, accountId) as '{profileId}' in {agent.StorePath} under the store lock.");
+        WriteVerbose($"Storing the OAuth credential (access, refresh, expires, accountId) as '{profileId}' in {agent.Store.Location}.");
         new CredentialService(State).Save(agent, provider, profileId, CredentialType.OAuth, tokens.ToSecretFields(), tokens.Email, Cancellation);
         WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'oauth' }} in {State.Paths.ConfigPath}.");
         WriteObject(ReadProfile(agent, profileId));

@@ -37,7 +37,7 @@ public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
             }
             catch (MoltbotException ex)
             {
-                WriteMoltbotError(ex, agent.StorePath);
+                WriteMoltbotError(ex, agent.Store.Location);
             }
             WriteObject(AgentMapper.ToOutput(agent, count));
         }

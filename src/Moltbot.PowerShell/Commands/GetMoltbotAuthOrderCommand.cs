@@ -52,7 +52,7 @@ public sealed class GetMoltbotAuthOrderCommand : MoltbotCmdlet
         {
             if (pattern is null || pattern.IsMatch(provider))
             {
-                WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = provider, ProfileId = ids.ToArray(), Path = agent.StorePath });
+                WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = provider, ProfileId = ids.ToArray(), Path = agent.Store.Location });
             }
         }
     }

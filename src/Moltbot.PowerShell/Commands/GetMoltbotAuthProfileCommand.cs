@@ -87,7 +87,7 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             catch (MoltbotException ex)
             {
                 // One unreadable store must not hide the others.
-                WriteMoltbotError(ex, agent.StorePath);
+                WriteMoltbotError(ex, agent.Store.Location);
                 continue;
             }
             foreach (var profile in profiles)

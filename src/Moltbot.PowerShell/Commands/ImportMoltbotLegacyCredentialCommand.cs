@@ -25,7 +25,7 @@ public sealed class ImportMoltbotLegacyCredentialCommand : MoltbotCmdlet
         var preview = LegacyService.Import(agent, dryRun: true);
         var wouldImport = preview.ImportedCount;
         LegacyImportResult result;
-        if (wouldImport > 0 && ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", $"Import {wouldImport} legacy credential(s) ({string.Join(", ", preview.Items.Where(i => i.Imported).Select(i => i.ProfileId))})"))
+        if (wouldImport > 0 && ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", $"Import {wouldImport} legacy credential(s) ({string.Join(", ", preview.Items.Where(i => i.Imported).Select(i => i.ProfileId))})"))
         {
             result = LegacyService.Import(agent, dryRun: false, cancellationToken: Cancellation);
         }

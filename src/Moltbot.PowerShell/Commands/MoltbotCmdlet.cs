@@ -33,6 +33,17 @@ public abstract class MoltbotCmdlet : PSCmdlet
         WriteDebug($"State dir: {State.Paths.StateDir} (from {State.Paths.StateDirSource}); config: {State.Paths.ConfigPath}");
     }
 
+    /// <summary>Says on the verbose stream which storage era the state dir is in, once the command has looked.</summary>
+    internal void DescribeLayout()
+    {
+        var layout = State.Layout;
+        WriteVerbose($"Storage era of {State.Paths.StateDir}: {Core.State.StoreLayoutText.Describe(layout)}.");
+        foreach (var note in State.LayoutNotes)
+        {
+            WriteVerbose(note);
+        }
+    }
+
     protected sealed override void ProcessRecord()
     {
         try
@@ -69,6 +80,20 @@ public abstract class MoltbotCmdlet : PSCmdlet
             return true;
         }
         return ShouldProcess(target, action);
+    }
+
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+
+    /// <summary>Writes each warning of a store once per command (a listing reads many stores).</summary>
+    internal void WarnOnce(IEnumerable<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            if (_warned.Add(warning))
+            {
+                WriteWarning(warning);
+            }
+        }
     }
 
     /// <summary>Reports a per-item failure and lets the pipeline go on.</summary>
@@ -127,6 +152,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
         {
             yield break;
         }
+        WarnOnce(store.Warnings);
         var now = DateTimeOffset.UtcNow;
         var ranks = ProfileMapper.Ranks(store, State, now);
         foreach (var profile in store.Profiles)
@@ -186,7 +212,9 @@ internal static class ProfileMapper
             AccountId = profile.AccountId,
             Email = profile.Email,
             DisplayName = profile.DisplayName,
-            Path = agent.StorePath,
+            Store = store.SourceOf(profile.Id)?.Kind ?? StoreSource.Json,
+            Inherited = store.SourceOf(profile.Id)?.Inherited ?? false,
+            Path = store.SourceOf(profile.Id)?.Path ?? agent.Store.Location,
         };
     }
 }

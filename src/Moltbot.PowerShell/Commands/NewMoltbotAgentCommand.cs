@@ -65,6 +65,6 @@ internal static class AgentMapper
         Workspace = agent.Workspace,
         Model = agent.Model,
         ProfileCount = profileCount,
-        StorePath = agent.StorePath,
+        StorePath = agent.Store.Location,
     };
 }

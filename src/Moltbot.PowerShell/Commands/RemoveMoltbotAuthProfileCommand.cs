@@ -46,13 +46,13 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotCmdlet
             }, profileId);
             return;
         }
-        if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.StorePath})", $"Remove the {before.Type} profile '{profileId}'"))
+        if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.Store.Location})", $"Remove the {before.Type} profile '{profileId}'"))
         {
             return;
         }
         if (new CredentialService(State).RemoveProfile(agent, profileId, Cancellation))
         {
-            WriteVerbose($"Removed '{profileId}' from {agent.StorePath}.");
+            WriteVerbose($"Removed '{profileId}' from {agent.Store.Location}.");
             if (PassThru)
             {
                 WriteObject(before);

@@ -51,11 +51,11 @@ public sealed class SetMoltbotApiKeyCommand : MoltbotCmdlet
         var key = SecretText.ValidateApiKey(provider, Plain(ApiKey));
         var agent = ResolveAgent(Agent);
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
         {
             return;
         }
-        WriteVerbose($"Storing a {key.Length}-character API key for provider '{provider}' as '{profileId}' in {agent.StorePath}.");
+        WriteVerbose($"Storing a {key.Length}-character API key for provider '{provider}' as '{profileId}' in {agent.Store.Location}.");
         new CredentialService(State).SaveApiKey(agent, provider, profileId, key, Email, Cancellation);
         if (PassThru)
         {

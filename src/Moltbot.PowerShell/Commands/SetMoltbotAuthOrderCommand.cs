@@ -71,14 +71,14 @@ public sealed class SetMoltbotAuthOrderCommand : MoltbotCmdlet
         }
 
         var agent = ResolveAgent(Agent);
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", what))
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", what))
         {
             return;
         }
         var result = service.SetAgentOrder(agent, provider, ids, Cancellation);
         if (PassThru)
         {
-            WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = provider, ProfileId = result.ToArray(), Path = agent.StorePath });
+            WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = provider, ProfileId = result.ToArray(), Path = agent.Store.Location });
         }
     }
 }

@@ -63,11 +63,11 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotCmdlet
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +
                      (expires is { } x ? $" (expires {x.LocalDateTime:yyyy-MM-dd HH:mm})" : " (does not expire)");
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.StorePath})", action))
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
         {
             return;
         }
-        WriteVerbose($"Storing a {token.Length}-character token for provider '{provider}' as '{profileId}' in {agent.StorePath}.");
+        WriteVerbose($"Storing a {token.Length}-character token for provider '{provider}' as '{profileId}' in {agent.Store.Location}.");
         new CredentialService(State).SaveToken(agent, provider, profileId, token, expires, Cancellation);
         WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'token' }} in {State.Paths.ConfigPath}.");
         if (PassThru)

@@ -57,7 +57,7 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotCmdlet
                     $"Profile '{ProfileId}' of agent '{agent.Id}' is a {(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which cannot be refreshed; only oauth profiles can.",
                     ProfileId);
             }
-            if (!ShouldProcess($"profile '{ProfileId}' of agent '{agent.Id}' ({agent.StorePath})", "Refresh the OAuth credential at the provider's token endpoint"))
+            if (!ShouldProcess($"profile '{ProfileId}' of agent '{agent.Id}' ({agent.Store.Location})", "Refresh the OAuth credential at the provider's token endpoint"))
             {
                 return;
             }

@@ -12,6 +12,12 @@ public enum MoltbotProfileStatus
     Expired,
     Static,
     Missing,
+
+    /// <summary>OpenClaw is refreshing it right now (a 2026.9.6 pending refresh fence).</summary>
+    RefreshPending,
+
+    /// <summary>OpenClaw's refresh failed for good (a failed refresh fence): sign in again.</summary>
+    LoginRequired,
 }
 
 /// <summary>
@@ -61,7 +67,17 @@ public sealed class MoltbotAuthProfile
 
     public string? DisplayName { get; set; }
 
-    /// <summary>The store file (<c>auth-profiles.json</c>).</summary>
+    /// <summary>
+    /// Where the profile lives: <c>json</c> (<c>auth-profiles.json</c>), <c>agent-db</c> (the agent's own
+    /// <c>openclaw-agent.sqlite</c>), <c>shared-agent-db</c> (the main agent's DB, inherited), <c>shared-state-db</c>
+    /// (the shared store in <c>state/openclaw.sqlite</c>) or <c>legacy</c> (a legacy file OpenClaw would import).
+    /// </summary>
+    public string Store { get; set; } = string.Empty;
+
+    /// <summary>True when the agent reads the profile from the shared store rather than its own.</summary>
+    public bool Inherited { get; set; }
+
+    /// <summary>The file that holds the profile (the store file or database).</summary>
     public string Path { get; set; } = string.Empty;
 
     /// <summary>True when <see cref="Expires"/> is a real expiry.</summary>

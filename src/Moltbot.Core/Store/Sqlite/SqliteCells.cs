@@ -1,0 +1,146 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using Microsoft.Data.Sqlite;
+
+namespace Moltbot.Core.Store.Sqlite;
+
+// The SQLite side of the SQLite-era backend: opening an existing OpenClaw database the safe way and reading or
+// upserting one JSON cell (openclaw-sqlite.md 6 and 7.2). Nothing here creates, chmods or deletes a database file.
+
+/// <summary>One JSON cell of an OpenClaw database: a table, its key column and key, its JSON and timestamp columns.</summary>
+internal sealed record SqliteCell(string Table, string KeyColumn, string Key, string JsonColumn, string UpdatedColumn)
+{
+    /// <summary><c>auth_profile_store</c> row <c>primary</c> of an agent DB: <c>{version, profiles}</c>.</summary>
+    public static readonly SqliteCell AgentStore = new("auth_profile_store", "store_key", "primary", "store_json", "updated_at");
+
+    /// <summary><c>auth_profile_state</c> row <c>primary</c> of an agent DB: <c>{version, order, lastGood, usageStats}</c>.</summary>
+    public static readonly SqliteCell AgentState = new("auth_profile_state", "state_key", "primary", "state_json", "updated_at");
+
+    /// <summary>The shared store in the state DB (OpenClaw 2026.8+ with <c>auth.sharedStore = state-db</c>).</summary>
+    public static readonly SqliteCell SharedStore = new("config_machine_state", "state_key", "authProfiles.store", "value_json", "updated_at_ms");
+
+    public static readonly SqliteCell SharedState = new("config_machine_state", "state_key", "authProfiles.state", "value_json", "updated_at_ms");
+}
+
+internal static class SqliteCells
+{
+    /// <summary>At least OpenClaw's own 5 s (2026.8+); 6.x waits 30 s.</summary>
+    public const int BusyTimeoutMs = 5000;
+
+    /// <summary>How long an update retries after SQLITE_BUSY / SQLITE_LOCKED before it gives up.</summary>
+    public static readonly TimeSpan BusyRetryBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Opens an existing database: <c>Mode=ReadWrite</c> (or ReadOnly), never ReadWriteCreate, no pooling, and the busy
+    /// timeout. Journal mode, synchronous, user_version and the schema are never touched.
+    /// </summary>
+    public static SqliteConnection Open(string path, bool write)
+    {
+        if (!File.Exists(path))
+        {
+            throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.ObjectNotFound,
+                $"The OpenClaw database {path} does not exist.", path);
+        }
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = write ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout=" + BusyTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw Failure(path, ex, write);
+        }
+    }
+
+    /// <summary>The cell's JSON text, or null when the row does not exist.</summary>
+    public static string? Read(SqliteConnection connection, SqliteTransaction? transaction, SqliteCell cell)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {cell.JsonColumn} FROM {cell.Table} WHERE {cell.KeyColumn} = $key";
+        command.Parameters.AddWithValue("$key", cell.Key);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>Upserts the cell as OpenClaw does (<c>ON CONFLICT DO UPDATE</c>), with the current UTC ms as its timestamp.</summary>
+    public static void Write(SqliteConnection connection, SqliteTransaction transaction, SqliteCell cell, string json)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            $"INSERT INTO {cell.Table} ({cell.KeyColumn}, {cell.JsonColumn}, {cell.UpdatedColumn}) VALUES ($key, $json, $now) " +
+            $"ON CONFLICT({cell.KeyColumn}) DO UPDATE SET {cell.JsonColumn} = excluded.{cell.JsonColumn}, {cell.UpdatedColumn} = excluded.{cell.UpdatedColumn}";
+        command.Parameters.AddWithValue("$key", cell.Key);
+        command.Parameters.AddWithValue("$json", json);
+        command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether a failure is the transient SQLITE_BUSY / SQLITE_LOCKED that a retry can cure.</summary>
+    public static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> again after SQLITE_BUSY / SQLITE_LOCKED, with jitter, until the retry budget is
+    /// spent. The body must roll back its own transaction (a using block does) so that nothing half-applied remains.
+    /// </summary>
+    public static T WithBusyRetry<T>(string path, Func<T> body, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var random = new Random(Environment.ProcessId ^ Environment.CurrentManagedThreadId ^ (int)DateTime.UtcNow.Ticks);
+        var pause = 5;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                return body();
+            }
+            catch (SqliteException ex) when (IsBusy(ex) && clock.Elapsed < BusyRetryBudget)
+            {
+                var wait = (int)(pause * (0.5 + random.NextDouble()));
+                if (cancellationToken.WaitHandle.WaitOne(Math.Max(1, wait)))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                pause = Math.Min(pause * 2, 200);
+            }
+            catch (SqliteException ex)
+            {
+                throw Failure(path, ex, write: true);
+            }
+        }
+    }
+
+    /// <summary>A SQLite failure as the module's typed error (the message names the file and SQLite's reason, never a cell).</summary>
+    public static MoltbotException Failure(string path, SqliteException ex, bool write)
+    {
+        var (id, kind) = ex.SqliteErrorCode switch
+        {
+            5 or 6 => (ErrorIds.LockTimeout, MoltbotErrorKind.ResourceBusy),
+            8 or 3 => (ErrorIds.WriteFailed, MoltbotErrorKind.PermissionDenied), // SQLITE_READONLY, SQLITE_PERM
+            11 or 26 => (ErrorIds.StoreUnreadable, MoltbotErrorKind.InvalidData), // SQLITE_CORRUPT, SQLITE_NOTADB
+            _ => (write ? ErrorIds.WriteFailed : ErrorIds.StoreUnreadable, write ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData),
+        };
+        var what = write ? "written" : "read";
+        return new MoltbotException(id, kind, $"The OpenClaw database {path} could not be {what}: {ex.Message.TrimEnd('.')}. It was left untouched.", path, ex)
+        {
+            RecommendedAction = kind == MoltbotErrorKind.ResourceBusy
+                ? "Another process holds the database for a long time (openclaw doctor --fix?). Try again."
+                : "Check the file with 'openclaw doctor'; Moltbot never repairs or replaces an OpenClaw database.",
+        };
+    }
+}
