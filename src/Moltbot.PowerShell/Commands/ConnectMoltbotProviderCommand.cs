@@ -25,8 +25,10 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "MoltbotProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class ConnectMoltbotProviderCommand : MoltbotCmdlet
+public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
 {
+    internal override string GatewayOperation => "login";
+
     private const int ProgressActivityId = 1455;
 
     /// <summary>The provider to sign in to. Only openai-codex is supported for now.</summary>

@@ -11,7 +11,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Import, "MoltbotLegacyCredential", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MoltbotLegacyImport))]
-public sealed class ImportMoltbotLegacyCredentialCommand : MoltbotCmdlet
+public sealed class ImportMoltbotLegacyCredentialCommand : MoltbotWriteCmdlet
 {
     /// <summary>The agent to import into. Default: the configured default agent.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -11,8 +11,10 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class RemoveMoltbotAuthProfileCommand : MoltbotCmdlet
+public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 {
+    internal override string GatewayOperation => "logout";
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]

@@ -12,7 +12,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotApiKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class SetMoltbotApiKeyCommand : MoltbotCmdlet
+public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
 {
     /// <summary>The provider the key is for.</summary>
     [Parameter(Mandatory = true, Position = 0)]

@@ -11,7 +11,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotAuthOrder", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SetSet)]
 [OutputType(typeof(MoltbotAuthOrder))]
-public sealed class SetMoltbotAuthOrderCommand : MoltbotCmdlet
+public sealed class SetMoltbotAuthOrderCommand : MoltbotWriteCmdlet
 {
     private const string SetSet = "Set";
     private const string ClearSet = "Clear";

@@ -14,7 +14,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotSetupToken", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class SetMoltbotSetupTokenCommand : MoltbotCmdlet
+public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
 {
     /// <summary>The token, as a SecureString (type it at the masked prompt, or pipe it in).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]

@@ -19,7 +19,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Update, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class UpdateMoltbotAuthProfileCommand : MoltbotCmdlet
+public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 {
     /// <summary>The profile to refresh.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

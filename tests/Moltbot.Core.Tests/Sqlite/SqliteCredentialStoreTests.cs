@@ -1,0 +1,317 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+using Moltbot.Core.Agents;
+using Moltbot.Core.Locking;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.State;
+using Moltbot.Core.Store;
+using Moltbot.Core.Store.Sqlite;
+using Xunit;
+
+namespace Moltbot.Core.Tests.Sqlite;
+
+/// <summary>The SQLite backend through the seam, on fixture databases of each era (openclaw-sqlite.md 5 - 7).</summary>
+public sealed class SqliteCredentialStoreTests : IDisposable
+{
+    private const string Fence = RefreshFence.Prefix;
+    private readonly StateFixture _fx = new();
+
+    public void Dispose() => _fx.Dispose();
+
+    private MoltbotState State(SqliteStoreHooks? hooks = null)
+    {
+        var state = _fx.NewState();
+        state.SqliteHooks = hooks ?? new SqliteStoreHooks { OAuthLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
+        return state;
+    }
+
+    private CredentialService Service(MoltbotState state) => new(state, StateFixture.Locks);
+
+    private static string StoreCell(string agentDb) =>
+        SqliteStateDir.ReadCell(agentDb, "SELECT store_json FROM auth_profile_store WHERE store_key='primary'")!;
+
+    private static string? StateCell(string agentDb) =>
+        SqliteStateDir.ReadCell(agentDb, "SELECT state_json FROM auth_profile_state WHERE state_key='primary'");
+
+    private static string? Shared(SqliteStateDir dir, string key) =>
+        SqliteStateDir.ReadCell(dir.StateDbPath, "SELECT value_json FROM config_machine_state WHERE state_key=$k", ("$k", key));
+
+    private void AssertNoJson() =>
+        Assert.Empty(Directory.EnumerateFiles(_fx.StateDir, "auth-*.json*", SearchOption.AllDirectories));
+
+    [Fact]
+    public void EraC_main_lists_its_profiles_and_a_sub_agent_inherits_them_read_through()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"anthropic:manual\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"sk-ant-oat01-FAKE\"}}}");
+        dir.AddAgent("work");
+        dir.PutAgentStore(dir.AgentDir("work"), "{\"version\":1,\"profiles\":{\"openai:work\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"sk-FAKE\"}}}");
+
+        var state = State();
+        Assert.Equal(StoreEra.SqliteC, state.Layout.Era);
+        var main = state.GetAgent("main").LoadStore()!;
+        Assert.Equal(new[] { "anthropic:manual" }, main.Profiles.Select(p => p.Id));
+        Assert.Equal(StoreSource.AgentDb, main.SourceOf("anthropic:manual")!.Kind);
+
+        var work = state.GetAgent("work").LoadStore()!;
+        Assert.Equal(new[] { "anthropic:manual", "openai:work" }, work.Profiles.Select(p => p.Id).OrderBy(x => x));
+        Assert.True(work.SourceOf("anthropic:manual")!.Inherited);
+        Assert.Equal(StoreSource.SharedAgentDb, work.SourceOf("anthropic:manual")!.Kind);
+        Assert.False(work.SourceOf("openai:work")!.Inherited);
+        Assert.Equal(dir.AgentDbPath("work"), work.SourceOf("openai:work")!.Path);
+    }
+
+    [Fact]
+    public void StateDb_ownership_inherits_only_portable_profiles_into_other_agents()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: null, d2: true);
+        dir.PutShared("authProfiles.store", "{\"version\":1,\"profiles\":{" +
+            "\"openai:default\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"sk-FAKE\"}," +
+            "\"openai-codex:me\":{\"type\":\"oauth\",\"provider\":\"openai-codex\",\"access\":\"a\",\"refresh\":\"r\",\"expires\":1}," +
+            "\"anthropic:private\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"t\",\"copyToAgents\":false}}}");
+        dir.AddAgent("work");
+
+        var state = State();
+        Assert.Equal(StoreEra.SqliteD2, state.Layout.Era);
+        Assert.Equal(SharedStoreOwner.StateDb, state.Layout.SharedOwner);
+        var main = state.GetAgent("main").LoadStore()!;
+        Assert.Equal(3, main.Count);
+        Assert.Equal(StoreSource.SharedStateDb, main.SourceOf("openai:default")!.Kind);
+        Assert.False(main.SourceOf("openai:default")!.Inherited);
+        var work = state.GetAgent("work").LoadStore()!;
+        Assert.Equal(new[] { "openai:default" }, work.Profiles.Select(p => p.Id));
+        Assert.True(work.SourceOf("openai:default")!.Inherited);
+    }
+
+    [Fact]
+    public void A_write_of_the_main_agent_goes_to_the_shared_cell_compact_keeping_other_rows_and_unknown_fields()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: null, d2: true);
+        dir.PutShared("plugins.installedIndex", "{\"big\":true}");
+        dir.PutShared("authProfiles.store", "{\"version\":1,\"profiles\":{\"openai:old\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k1\",\"futureField\":{\"x\":1}}},\"futureTop\":7}");
+        var before = File.ReadAllBytes(dir.StateDbPath).Length;
+
+        var state = State();
+        Service(state).SaveApiKey(state.GetAgent("main"), "anthropic", "anthropic:manual", "sk-ant-api03-FAKE", email: null);
+
+        var cell = Shared(dir, "authProfiles.store")!;
+        Assert.DoesNotContain(" ", cell);
+        Assert.DoesNotContain("\n", cell);
+        var root = JsonNode.Parse(cell)!.AsObject();
+        Assert.Equal(7, (int)root["futureTop"]!);
+        Assert.Equal(1, (int)root["profiles"]!["openai:old"]!["futureField"]!["x"]!);
+        Assert.Equal("api_key", (string)root["profiles"]!["anthropic:manual"]!["type"]!);
+        Assert.Equal("{\"big\":true}", Shared(dir, "plugins.installedIndex"));
+        Assert.Equal("{\"location\":\"state-db\"}", Shared(dir, "auth.sharedStore"));
+        Assert.False(File.Exists(dir.AgentDbPath("main")), "no agent DB is created for main");
+        AssertNoJson();
+        Assert.True(before > 0);
+    }
+
+    [Fact]
+    public void A_sub_agent_writes_its_own_db_and_its_order_lands_in_its_state_cell()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"anthropic:manual\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"t\"}}}");
+        dir.AddAgent("work");
+        var mainCell = StoreCell(dir.AgentDbPath("main"));
+
+        var state = State();
+        var work = state.GetAgent("work");
+        Service(state).SaveToken(work, "anthropic", "anthropic:work", "sk-ant-oat01-FAKE", expires: null);
+        Service(state).SetAgentOrder(work, "anthropic", new[] { "anthropic:work", "anthropic:manual" });
+
+        Assert.Equal(mainCell, StoreCell(dir.AgentDbPath("main")));
+        Assert.Contains("anthropic:work", StoreCell(dir.AgentDbPath("work")));
+        Json.AssertDeepEqual("{\"version\":1,\"order\":{\"anthropic\":[\"anthropic:work\",\"anthropic:manual\"]}}", JsonNode.Parse(StateCell(dir.AgentDbPath("work"))!));
+        Assert.Null(StateCell(dir.AgentDbPath("main")));
+        AssertNoJson();
+    }
+
+    [Fact]
+    public void A_static_credential_set_in_a_sub_agent_shadows_the_inherited_one_instead_of_changing_main()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"openai:default\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"main-key\"}}}");
+        dir.AddAgent("work");
+        var state = State();
+        Service(state).SaveApiKey(state.GetAgent("work"), "openai", "openai:default", "work-key", email: null);
+        Assert.Contains("main-key", StoreCell(dir.AgentDbPath("main")));
+        Assert.Contains("work-key", StoreCell(dir.AgentDbPath("work")));
+        Assert.False(state.GetAgent("work").LoadStore()!.SourceOf("openai:default")!.Inherited);
+    }
+
+    [Fact]
+    public void Removing_an_inherited_profile_from_a_sub_agent_is_refused_and_an_own_one_goes()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"openai:default\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k\"}}}");
+        dir.AddAgent("work");
+        dir.PutAgentStore(dir.AgentDir("work"), "{\"version\":1,\"profiles\":{\"openai:work\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k2\"}}}");
+        dir.PutAgentState(dir.AgentDir("work"), "{\"version\":1,\"order\":{\"openai\":[\"openai:work\"]},\"usageStats\":{\"openai:work\":{\"lastUsed\":1}}}");
+        var state = State();
+        var service = Service(state);
+
+        Throws.Moltbot(ErrorIds.ProfileInherited, MoltbotErrorKind.InvalidArgument, () => service.RemoveProfile(state.GetAgent("work"), "openai:default"));
+        Assert.Contains("openai:default", StoreCell(dir.AgentDbPath("main")));
+
+        Assert.True(service.RemoveProfile(state.GetAgent("work"), "openai:work"));
+        Assert.DoesNotContain("openai:work", StoreCell(dir.AgentDbPath("work")));
+        Json.AssertDeepEqual("{\"version\":1}", JsonNode.Parse(StateCell(dir.AgentDbPath("work"))!));
+    }
+
+    [Fact]
+    public void A_pending_fence_is_never_overwritten_and_shows_as_pending_a_failed_one_says_login()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        var pending = "{\"type\":\"oauth\",\"provider\":\"openai\",\"expires\":1,\"access\":\"" + Fence + "0123:access:ab\",\"refresh\":\"" + Fence + "0123:refresh:cd\"}";
+        var failed = "{\"type\":\"oauth\",\"provider\":\"openai\",\"expires\":1,\"access\":\"" + Fence + "0456:failed:access:ab\",\"refresh\":\"" + Fence + "0456:failed:refresh:cd\"}";
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"openai:pending\":" + pending + ",\"openai:failed\":" + failed + "}}");
+        var state = State();
+        var store = state.GetAgent("main").LoadStore()!;
+        Assert.Equal(AuthProfileStatus.RefreshPending, ProfileStatusRules.Evaluate(store.Get("openai:pending")!, DateTimeOffset.UtcNow));
+        Assert.Equal(AuthProfileStatus.LoginRequired, ProfileStatusRules.Evaluate(store.Get("openai:failed")!, DateTimeOffset.UtcNow));
+
+        var before = StoreCell(dir.AgentDbPath("main"));
+        Throws.Moltbot(ErrorIds.RefreshInProgress, MoltbotErrorKind.ResourceBusy,
+            () => Service(state).SaveApiKey(state.GetAgent("main"), "openai", "openai:pending", "sk-FAKE", null));
+        Throws.Moltbot(ErrorIds.RefreshInProgress, MoltbotErrorKind.ResourceBusy,
+            () => Service(state).RemoveProfile(state.GetAgent("main"), "openai:pending"));
+        Assert.Equal(before, StoreCell(dir.AgentDbPath("main")));
+
+        // A fresh login replaces a failed fence (that is what re-login is for).
+        Service(state).Save(state.GetAgent("main"), "openai", "openai:failed", CredentialType.OAuth,
+            new JsonObject { ["access"] = "new-access", ["refresh"] = "new-refresh", ["expires"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds() }, null);
+        Assert.Equal(AuthProfileStatus.Ok, ProfileStatusRules.Evaluate(state.GetAgent("main").LoadStore()!.Get("openai:failed")!, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void An_oauth_write_waits_for_the_cross_agent_oauth_profile_lock_of_its_era()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        var state = State();
+        var target = OAuthProfileLock.HashedTarget(_fx.StateDir, "openai", "openai:me@example.com");
+        Assert.Equal(new[] { target }, state.GetAgent("main").Store.OAuthLockTargets("openai", "openai:me@example.com"));
+        var held = FileLock.Acquire(target, StateFixture.Locks);
+        var save = Task.Run(() => Service(State()).Save(State().GetAgent("main"), "openai", "openai:me@example.com", CredentialType.OAuth,
+            new JsonObject { ["access"] = "a", ["refresh"] = "r", ["expires"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds() }, null));
+        Thread.Sleep(400);
+        Assert.False(save.IsCompleted, "the oauth write must wait for the OAuth profile lock");
+        Assert.DoesNotContain("openai:me@example.com", StoreCell(dir.AgentDbPath("main")));
+        held.Dispose();
+        Assert.True(save.Wait(TimeSpan.FromSeconds(20)));
+        Assert.Contains("openai:me@example.com", StoreCell(dir.AgentDbPath("main")));
+        Assert.False(File.Exists(target + ".lock"));
+
+        // A static credential needs no OAuth lock.
+        using (FileLock.Acquire(OAuthProfileLock.HashedTarget(_fx.StateDir, "openai", "openai:key"), StateFixture.Locks))
+        {
+            Service(State()).SaveApiKey(State().GetAgent("main"), "openai", "openai:key", "sk-FAKE", null);
+        }
+    }
+
+    [Fact]
+    public void Era_C_takes_both_lock_names_and_the_lock_names_match_openclaw()
+    {
+        SqliteFixtures.CreateC(_fx.StateDir);
+        var targets = State().GetAgent("main").Store.OAuthLockTargets("anthropic", "anthropic:default");
+        Assert.Equal(2, targets.Count);
+        Assert.EndsWith("lock-d86ff71f0416cea6738a705bf801262d", targets[0]);
+        Assert.Contains("sha256-", targets[1]);
+        Assert.Equal("lock-98b549f98aa9ad78cf535d85c44baf72", OAuthProfileLock.HashedId("openai", "openai:me@example.com"));
+        Assert.Equal("lock-d86ff71f0416cea6738a705bf801262d", OAuthProfileLock.HashedId("anthropic", "anthropic:default"));
+    }
+
+    [Fact]
+    public void A_missing_agent_db_is_never_made_by_hand_but_through_the_hook()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "state-db");
+        Directory.CreateDirectory(dir.AgentDir("work"));
+        var state = State();
+        var ex = Throws.Moltbot(ErrorIds.AgentDatabaseMissing, MoltbotErrorKind.ObjectNotFound,
+            () => Service(state).SaveApiKey(state.GetAgent("work"), "openai", "openai:work", "sk-FAKE", null));
+        Assert.Contains("openclaw", ex.RecommendedAction);
+        Assert.False(File.Exists(dir.AgentDbPath("work")));
+
+        var asked = new List<string>();
+        var withHook = State(new SqliteStoreHooks
+        {
+            EnsureAgentDatabase = (id, agentDir, _) =>
+            {
+                asked.Add(id);
+                dir.AddAgentDb(agentDir, id);
+                return true;
+            },
+        });
+        Service(withHook).SaveApiKey(withHook.GetAgent("work"), "openai", "openai:work", "sk-FAKE", null);
+        Assert.Equal(new[] { "work" }, asked);
+        Assert.Contains("openai:work", StoreCell(dir.AgentDbPath("work")));
+    }
+
+    [Fact]
+    public void An_empty_d_era_store_beside_legacy_json_warns_on_read_and_refuses_a_write()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        dir.AddAgent("work");
+        var legacy = Path.Combine(dir.AgentDir("work"), "auth-profiles.json");
+        File.WriteAllText(legacy, "{\"version\":1,\"profiles\":{\"openai:x\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k\"}}}");
+        var bytes = File.ReadAllBytes(legacy);
+        var state = State();
+        var view = state.GetAgent("work").LoadStore()!;
+        Assert.Contains(view.Warnings, w => w.Contains("openclaw doctor --fix", StringComparison.Ordinal));
+        Throws.Moltbot(ErrorIds.MigrationRequired, MoltbotErrorKind.InvalidData,
+            () => Service(state).SaveApiKey(state.GetAgent("work"), "openai", "openai:y", "sk-FAKE", null));
+        Assert.Equal(bytes, File.ReadAllBytes(legacy));
+        Assert.DoesNotContain("openai:y", StoreCell(dir.AgentDbPath("work")));
+    }
+
+    [Fact]
+    public void The_database_files_keep_their_inodes_and_modes_and_no_sidecar_is_touched()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        var db = dir.AgentDbPath("main");
+        var inode = Inode(db);
+        var state = State();
+        for (var i = 0; i < 5; i++)
+        {
+            Service(state).SaveApiKey(state.GetAgent("main"), "openai", "openai:k" + i, "sk-FAKE-" + i, null);
+        }
+        Assert.Equal(inode, Inode(db));
+        Modes.AssertMode(Modes.File600, db);
+        Assert.Equal(5, state.GetAgent("main").LoadStore()!.Count);
+        AssertNoJson();
+    }
+
+    [Fact]
+    public void Concurrent_writers_through_separate_state_objects_lose_nothing()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        const int threads = 6, each = 25;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            for (var i = 0; i < each; i++)
+            {
+                var state = State();
+                Service(state).SaveApiKey(state.GetAgent("main"), "openai", $"openai:t{t}-{i}", "sk-FAKE", null);
+            }
+        });
+        Assert.Equal(threads * each, State().GetAgent("main").LoadStore()!.Count);
+    }
+
+    private static string Inode(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return string.Empty;
+        }
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", new[] { "-c", "%d:%i", path }) { RedirectStandardOutput = true })!;
+        var text = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return text;
+    }
+}
