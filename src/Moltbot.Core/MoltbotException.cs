@@ -63,4 +63,11 @@ public static class ErrorIds
     public const string InvalidExpiresIn = "MoltbotInvalidExpiresIn";
     public const string ProviderMismatch = "MoltbotProviderMismatch";
     public const string WriteFailed = "MoltbotWriteFailed";
+
+    // SQLite-era layout
+    public const string SharedStoreOwnershipInvalid = "MoltbotSharedStoreOwnershipInvalid";
+    public const string SchemaTooNew = "MoltbotSchemaTooNew";
+    public const string SchemaUnknown = "MoltbotSchemaUnknown";
+    public const string StoreLayoutInconsistent = "MoltbotStoreLayoutInconsistent";
+    public const string StoreTablesMissing = "MoltbotStoreTablesMissing";
 }
