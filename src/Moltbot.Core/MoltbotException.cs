@@ -69,4 +69,11 @@ public static class ErrorIds
     public const string ProfileInherited = "MoltbotProfileInherited";
     public const string MigrationRequired = "MoltbotMigrationRequired";
     public const string AgentDatabaseMissing = "MoltbotAgentDatabaseMissing";
+
+    // SQLite-era layout
+    public const string SharedStoreOwnershipInvalid = "MoltbotSharedStoreOwnershipInvalid";
+    public const string SchemaTooNew = "MoltbotSchemaTooNew";
+    public const string SchemaUnknown = "MoltbotSchemaUnknown";
+    public const string StoreLayoutInconsistent = "MoltbotStoreLayoutInconsistent";
+    public const string StoreTablesMissing = "MoltbotStoreTablesMissing";
 }
