@@ -89,21 +89,23 @@ public sealed class GatewaySettings
         {
             return null;
         }
-        int port;
+        string text;
         switch (value.GetValueKind())
         {
-            case JsonValueKind.Number when value.TryGetValue<int>(out var number):
-                port = number;
+            case JsonValueKind.Number:
+                text = value.ToJsonString();
                 break;
-            case JsonValueKind.Number when value.TryGetValue<double>(out var real) && real == Math.Floor(real) && real is >= 1 and <= 65535:
-                port = (int)real;
-                break;
-            case JsonValueKind.String when int.TryParse(value.GetValue<string>().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed):
-                port = parsed;
+            case JsonValueKind.String:
+                text = value.GetValue<string>().Trim();
                 break;
             default:
                 return null;
         }
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number != Math.Floor(number) || number is < 1 or > 65535)
+        {
+            return null;
+        }
+        var port = (int)number;
         return port is >= 1 and <= 65535 ? port : null;
     }
 

@@ -17,7 +17,7 @@ public sealed record OpenClawVersion : IComparable<OpenClawVersion>
     public static readonly OpenClawVersion AuthRefreshVerified = new(2026, 9, 6);
 
     private static readonly Regex Pattern = new(
-        @"(?<![0-9.])v?(?<a>\d{1,5})\.(?<b>\d{1,4})\.(?<c>\d{1,6})(?:-(?<pre>[0-9A-Za-z.-]+))?(?![0-9])",
+        @"(?<![0-9.])v?(?<a>\d{1,5})\.(?<b>\d{1,4})\.(?<c>\d{1,6})(?:-(?<pre>[0-9A-Za-z.-]+))?(?![0-9]|\.[0-9])",
         RegexOptions.CultureInvariant);
 
     public OpenClawVersion(int year, int minor, int patch, string? preRelease = null)
