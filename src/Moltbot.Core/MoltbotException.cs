@@ -76,4 +76,16 @@ public static class ErrorIds
     public const string SchemaUnknown = "MoltbotSchemaUnknown";
     public const string StoreLayoutInconsistent = "MoltbotStoreLayoutInconsistent";
     public const string StoreTablesMissing = "MoltbotStoreTablesMissing";
+
+    // openclaw CLI and gateway
+    /// <summary>MOLTBOT_OPENCLAW_CLI or MOLTBOT_NODE names nothing usable, or an .mjs entry has no node. ObjectNotFound.</summary>
+    public const string OpenClawCliNotFound = "MoltbotOpenClawCliNotFound";
+    /// <summary>The openclaw CLI (or its node) could not be started. InvalidData.</summary>
+    public const string OpenClawCliStartFailed = "MoltbotOpenClawCliStartFailed";
+    /// <summary>A run of the openclaw CLI passed its timeout; its process tree was killed. OperationTimeout.</summary>
+    public const string OpenClawCliTimeout = "MoltbotOpenClawCliTimeout";
+    /// <summary>A gateway answers on its port but did not confirm the credential refresh (GatewayRefreshStatus.Failed).</summary>
+    public const string GatewayRefreshFailed = "MoltbotGatewayRefreshFailed";
+    /// <summary>A gateway answers on its port but no openclaw CLI was found to ask it to refresh (GatewayRefreshStatus.NoCli).</summary>
+    public const string GatewayRefreshNoCli = "MoltbotGatewayRefreshNoCli";
 }
