@@ -191,7 +191,7 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
-    public void An_oauth_write_waits_for_the_cross_agent_oauth_profile_lock_of_its_era()
+    public async Task An_oauth_write_waits_for_the_cross_agent_oauth_profile_lock_of_its_era()
     {
         var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
         var state = State();
@@ -200,11 +200,12 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         var held = FileLock.Acquire(target, StateFixture.Locks);
         var save = Task.Run(() => Service(State()).Save(State().GetAgent("main"), "openai", "openai:me@example.com", CredentialType.OAuth,
             new JsonObject { ["access"] = "a", ["refresh"] = "r", ["expires"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds() }, null));
-        Thread.Sleep(400);
+        await Task.Delay(400);
         Assert.False(save.IsCompleted, "the oauth write must wait for the OAuth profile lock");
         Assert.DoesNotContain("openai:me@example.com", StoreCell(dir.AgentDbPath("main")));
         held.Dispose();
-        Assert.True(save.Wait(TimeSpan.FromSeconds(20)));
+        Assert.True(await Files.CompletesWithin(save, 20000));
+        await save;
         Assert.Contains("openai:me@example.com", StoreCell(dir.AgentDbPath("main")));
         Assert.False(File.Exists(target + ".lock"));
 

@@ -271,7 +271,6 @@ public sealed class SqliteCredentialStore : ICredentialStore
             {
                 return new Step<T> { Done = true, Result = result };
             }
-            GuardLegacy(touched);
             foreach (var doc in touched)
             {
                 var open = connections.First(c => c.Path == doc.Layer.DbPath);
@@ -512,6 +511,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
         {
             return new List<LayerDoc>();
         }
+        GuardLegacy(touched); // on the cells as read, before the change lands in them
         foreach (var action in actions)
         {
             action();
@@ -566,7 +566,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
         }
     }
 
-    private void GuardLegacy(List<LayerDoc> touched)
+    private void GuardLegacy(IEnumerable<LayerDoc> touched)
     {
         foreach (var doc in touched)
         {
