@@ -24,7 +24,17 @@ public sealed class MoltbotState
         Paths = paths ?? throw new ArgumentNullException(nameof(paths));
     }
 
-    public static MoltbotState Resolve(MoltbotEnvironment? environment = null) => new(StatePaths.Resolve(environment));
+    /// <summary>
+    /// The state dir of <paramref name="environment"/> (the process's by default), with the installed openclaw CLI
+    /// (PATH or <c>MOLTBOT_OPENCLAW_CLI</c>) creating missing SQLite databases and deciding the era of an empty state dir.
+    /// </summary>
+    public static MoltbotState Resolve(MoltbotEnvironment? environment = null)
+    {
+        var env = environment ?? MoltbotEnvironment.Process;
+        var state = new MoltbotState(StatePaths.Resolve(env));
+        OpenClaw.OpenClawStores.Attach(state, env);
+        return state;
+    }
 
     public StatePaths Paths { get; }
 
@@ -109,11 +119,19 @@ public sealed class MoltbotState
     public ICredentialStore StoreOf(string agentId, string agentDir, LegacySources? legacy)
     {
         var layout = Layout;
+        var hooks = SqliteHooks ?? new SqliteStoreHooks();
+        if (layout.PendingSqlite)
+        {
+            return new PendingSqliteStore(agentId, agentDir, Paths.StateDir, hooks, () =>
+            {
+                _layout = null; // the CLI has just created the state: look again
+                return StoreOf(agentId, agentDir, legacy);
+            });
+        }
         if (!layout.IsSqlite)
         {
             return new JsonCredentialStore(agentId, agentDir, Paths.StateDir, legacy);
         }
-        var hooks = SqliteHooks ?? new SqliteStoreHooks();
         var recording = new SqliteStoreHooks
         {
             EnsureAgentDatabase = hooks.EnsureAgentDatabase,

@@ -95,6 +95,19 @@ public sealed class StoreLayout
     /// <summary>The era of the state dir as a whole.</summary>
     public StoreEra Era { get; }
 
+    /// <summary>
+    /// A state dir without any store whose installed openclaw keeps credentials in SQLite (2026.6.5+): nothing is there
+    /// to read, and the first write has the CLI create the database rather than a JSON file being written.
+    /// </summary>
+    public bool PendingSqlite { get; private init; }
+
+    /// <summary>The layout of an empty state dir (<see cref="StoreEra.None"/>) that the next write makes SQLite.</summary>
+    public static StoreLayout ForPendingSqlite(StoreLayout empty) =>
+        new(empty.Era, empty.SharedOwner, empty.SharedStorePath, empty.StateDb, empty.MainAgentDbPath, empty.AgentDbs, empty.LegacyJsonFiles, empty.Notes)
+        {
+            PendingSqlite = true,
+        };
+
     /// <summary>SqliteC, SqliteD1 or SqliteD2.</summary>
     public bool IsSqlite => Era is StoreEra.SqliteC or StoreEra.SqliteD1 or StoreEra.SqliteD2;
 

@@ -304,6 +304,44 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         Assert.Equal(threads * each, State().GetAgent("main").LoadStore()!.Count);
     }
 
+    [Fact]
+    public void An_empty_state_dir_with_a_sqlite_era_openclaw_gets_its_database_from_the_cli_never_a_json_file()
+    {
+        var state = _fx.NewState();
+        SqliteStateDir? made = null;
+        state.NewStateLayout = empty => StoreLayout.ForPendingSqlite(empty);
+        state.SqliteHooks = new SqliteStoreHooks
+        {
+            EnsureAgentDatabase = (id, agentDir, _) =>
+            {
+                made = SqliteFixtures.CreateD(_fx.StateDir, agentId: id, d2: true, ownership: null);
+                return true;
+            },
+        };
+        var main = state.GetAgent("main");
+        Assert.Null(main.LoadStore());
+        Assert.False(main.Store.Exists);
+        Service(state).SaveApiKey(main, "openai", "openai:default", "sk-FAKE", null);
+        Assert.NotNull(made);
+        Assert.Contains("openai:default", StoreCell(made!.AgentDbPath("main")));
+        AssertNoJson();
+        var again = _fx.NewState();
+        Assert.Equal(StoreEra.SqliteD2, again.Layout.Era);
+        Assert.Equal(StoreSource.AgentDb, again.GetAgent("main").LoadStore()!.SourceOf("openai:default")!.Kind);
+    }
+
+    [Fact]
+    public void An_empty_state_dir_whose_cli_cannot_create_the_database_gets_a_clear_error_and_no_file()
+    {
+        var state = _fx.NewState();
+        state.NewStateLayout = empty => StoreLayout.ForPendingSqlite(empty);
+        state.SqliteHooks = new SqliteStoreHooks { EnsureAgentDatabase = (_, _, _) => false };
+        var ex = Throws.Moltbot(ErrorIds.AgentDatabaseMissing, MoltbotErrorKind.ObjectNotFound,
+            () => Service(state).SaveApiKey(state.GetAgent("main"), "openai", "openai:default", "sk-FAKE", null));
+        Assert.Contains("openclaw models auth order clear", ex.RecommendedAction);
+        Assert.False(Directory.Exists(Path.Combine(_fx.StateDir, "agents")));
+    }
+
     private static string Inode(string path)
     {
         if (!OperatingSystem.IsLinux())

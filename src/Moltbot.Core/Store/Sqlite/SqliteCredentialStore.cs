@@ -600,6 +600,6 @@ public sealed class SqliteCredentialStore : ICredentialStore
         new(ErrorIds.AgentDatabaseMissing, MoltbotErrorKind.ObjectNotFound,
             $"Agent '{AgentId}' has no OpenClaw database yet ({path}), and Moltbot never creates one itself (OpenClaw checks its full schema).", path)
         {
-            RecommendedAction = $"Let OpenClaw create it: run 'openclaw models auth list --agent {AgentId} --json' (or install openclaw on the PATH, or point MOLTBOT_OPENCLAW_CLI at it, so that Moltbot runs it), then try again.",
+            RecommendedAction = $"Let OpenClaw create it: run '{OpenClaw.OpenClawStores.CreateAgentDatabaseCommand(AgentId)}' (or put openclaw on the PATH, or point MOLTBOT_OPENCLAW_CLI at it, so that Moltbot runs it), then try again.",
         };
 }
