@@ -23,6 +23,7 @@
         'Connect-MoltbotProvider'
         'Get-MoltbotAccessToken'
         'Update-MoltbotAuthProfile'
+        'Get-MoltbotState'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
