@@ -41,6 +41,8 @@ $Out = Join-Path $Root 'out/Moltbot'
 $Publish = Join-Path $Root 'artifacts/publish'
 $Results = Join-Path $Root 'artifacts/test-results'
 $Repository = Join-Path $Root 'artifacts/repository'
+# The runtime identifiers whose native libraries ship in out/Moltbot/dependencies/runtimes (see DependencyLoadContext).
+$NativeRuntimes = 'linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64'
 # The pwsh of this session (the dotnet tool's apphost when started as 'dotnet pwsh'), for child processes.
 $Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
@@ -80,6 +82,18 @@ function Invoke-Build {
         $pdb = [IO.Path]::ChangeExtension($dll.FullName, '.pdb')
         if (Test-Path $pdb) { Copy-Item $pdb $deps }
     }
+
+    # Native SQLite (SQLitePCLRaw.lib.e_sqlite3) in NuGet's runtimes/<rid>/native layout, for the platforms the module
+    # supports only (the publish output has some twenty RIDs); DependencyLoadContext.LoadUnmanagedDll loads it from here.
+    foreach ($rid in $NativeRuntimes) {
+        $native = Join-Path $Publish "runtimes/$rid/native"
+        $files = @(Get-ChildItem $native -File -ErrorAction Ignore)
+        if (-not ($files | Where-Object Name -match '^(lib)?e_sqlite3\.(so|dylib|dll)$')) { throw "The publish output has no native e_sqlite3 for $rid ($native)." }
+        $target = Join-Path $deps "runtimes/$rid/native"
+        New-Item -ItemType Directory -Force $target | Out-Null
+        Copy-Item $files.FullName $target
+    }
+    Write-Host "    native SQLite: $($NativeRuntimes -join ', ')"
 
     if ($NoReadyToRun) { Write-Host '    ReadyToRun: skipped (-NoReadyToRun), IL only' }
     else { Invoke-ReadyToRun -Assemblies (Join-Path $Out 'Moltbot.dll'), (Join-Path $deps 'Moltbot.Core.dll') -References $deps }
@@ -202,7 +216,7 @@ function Invoke-Package {
     }
     $package = Get-ChildItem $Repository -Filter 'Moltbot.*.nupkg'
     if (-not $package) { throw "Publish-PSResource wrote no Moltbot package to $Repository." }
-    Write-Host "    $($package.FullName)"
+    Write-Host "    $($package.FullName) ($('{0:N0}' -f $package.Length) bytes)"
 }
 
 function Get-PesterPath {

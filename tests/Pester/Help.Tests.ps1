@@ -16,7 +16,9 @@
           # requires: interactive  needs a person at a prompt (Read-Host -AsSecureString, a mandatory-parameter prompt)
     - Packaging: Publish-PSResource to a file repository under TestDrive, then Install-PSResource and Install-Module
       (PowerShellGet 2.2.5, which pwsh 7.6 still ships) into an empty module path in a fresh pwsh, Import-Module by name
-      and a command against a temporary state dir. See 'Packaging' below for how nothing reaches the real profile.
+      and a command against a temporary state dir; the package and both installed copies carry the native SQLite of the
+      five supported RIDs, and the installed module loads it from its own folder. See 'Packaging' below for how nothing
+      reaches the real profile.
 #>
 
 BeforeDiscovery {
@@ -317,7 +319,9 @@ Describe 'Packaging' -Skip:$IsWindows {
 
         # Publish a copy: out/Moltbot is rebuilt whenever someone runs ./build.ps1 Build, so take a complete one.
         $source = Join-Path $script:PkgRoot 'source/Moltbot'
-        $needed = 'Moltbot.psd1', 'Moltbot.dll', 'Moltbot.format.ps1xml', 'dependencies/Moltbot.Core.dll', 'en-US/Moltbot.dll-Help.xml', 'en-US/about_Moltbot.help.txt'
+        $script:NativeEntries = @('linux-arm64/native/libe_sqlite3.so', 'linux-x64/native/libe_sqlite3.so', 'osx-arm64/native/libe_sqlite3.dylib',
+            'osx-x64/native/libe_sqlite3.dylib', 'win-x64/native/e_sqlite3.dll') | ForEach-Object { "dependencies/runtimes/$_" }
+        $needed = @('Moltbot.psd1', 'Moltbot.dll', 'Moltbot.format.ps1xml', 'dependencies/Moltbot.Core.dll', 'en-US/Moltbot.dll-Help.xml', 'en-US/about_Moltbot.help.txt') + $script:NativeEntries
         for ($attempt = 1; ; $attempt++) {
             Remove-Item -Recurse -Force $source -ErrorAction Ignore
             New-Item -ItemType Directory -Force (Split-Path $source) | Out-Null
@@ -354,6 +358,8 @@ if (Get-PSResourceRepository -Name '$($script:RepoName)' -ErrorAction Ignore) { 
         foreach ($e in 'Moltbot.psd1', 'Moltbot.dll', 'dependencies/Moltbot.Core.dll', 'en-US/Moltbot.dll-Help.xml', 'en-US/about_Moltbot.help.txt') {
             $entries | Should -Contain $e
         }
+        # Native SQLite for the five supported RIDs, and for no other.
+        @($entries | Where-Object { $_ -like 'dependencies/runtimes/*' } | Sort-Object) | Should -Be $script:NativeEntries
     }
 
     It 'installs with Install-PSResource into an empty module path, imports by name and runs a command' {
@@ -368,6 +374,10 @@ Set-MoltbotApiKey -Provider openrouter -ApiKey (ConvertTo-SecureString 'sk-or-v1
     Synopsis = (Get-Help Get-MoltbotAuthProfile).Synopsis
     About = [bool](Get-Help about_Moltbot | Out-String | Select-String 'SHORT DESCRIPTION')
     Installed = @(Get-InstalledPSResource Moltbot -Scope CurrentUser).Count
+    Natives = @(Get-ChildItem -Recurse -File (Join-Path `$m.ModuleBase 'dependencies/runtimes') | ForEach-Object { [IO.Path]::GetRelativePath(`$m.ModuleBase, `$_.FullName) } | Sort-Object)
+    Sqlite = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'Moltbot.Dependencies').Assemblies |
+        Where-Object { `$_.GetName().Name -eq 'Moltbot.Core' } | ForEach-Object { `$_.GetType('Moltbot.Core.Store.Sqlite.SqliteRuntime', `$true).GetProperty('NativeVersion').GetValue(`$null) }
+    Mapped = @(Get-Content /proc/self/maps -ErrorAction Ignore | Where-Object { `$_ -match 'e_sqlite3\.so' } | ForEach-Object { (`$_ -split '\s+', 6)[5] } | Sort-Object -Unique)
 } | ConvertTo-Json -Compress
 "@
         $result.ModuleBase | Should -BeLike "$($script:Sandbox.PSModulePath)*Moltbot*"
@@ -375,6 +385,13 @@ Set-MoltbotApiKey -Provider openrouter -ApiKey (ConvertTo-SecureString 'sk-or-v1
         $result.Synopsis | Should -Be 'Lists the credential profiles stored for OpenClaw agents.'
         $result.About | Should -BeTrue
         $result.Installed | Should -Be 1
+        # The installed copy carries the native SQLite, and the module loads it from there.
+        $result.Natives | Should -Be $script:NativeEntries
+        [version] $result.Sqlite | Should -BeGreaterOrEqual ([version] '3.37')
+        if ($IsLinux) {
+            $arch = ([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture).ToString().ToLowerInvariant()
+            $result.Mapped | Should -Be @(Join-Path $result.ModuleBase "dependencies/runtimes/linux-$arch/native/libe_sqlite3.so")
+        }
         Join-Path $script:Sandbox.OPENCLAW_STATE_DIR 'agents/main/agent/auth-profiles.json' | Should -Exist
     }
 
@@ -385,13 +402,15 @@ Register-PSRepository -Name '$($script:RepoName)' -SourceLocation '$($script:Rep
 try {
     Install-Module Moltbot -Repository '$($script:RepoName)' -Scope CurrentUser
     `$m = Import-Module Moltbot -PassThru
-    @{ ModuleBase = `$m.ModuleBase; Agents = @((Get-MoltbotAgent).Id); Profiles = @(Get-MoltbotAuthProfile).Count } | ConvertTo-Json -Compress
+    `$natives = @(Get-ChildItem -Recurse -File (Join-Path `$m.ModuleBase 'dependencies/runtimes') | ForEach-Object { [IO.Path]::GetRelativePath(`$m.ModuleBase, `$_.FullName) } | Sort-Object)
+    @{ ModuleBase = `$m.ModuleBase; Agents = @((Get-MoltbotAgent).Id); Profiles = @(Get-MoltbotAuthProfile).Count; Natives = `$natives } | ConvertTo-Json -Compress
 }
 finally { Unregister-PSRepository -Name '$($script:RepoName)' }
 "@
         $result.ModuleBase | Should -BeLike "$($sandbox.PSModulePath)*Moltbot*"
         $result.Agents | Should -Be @('main')
         $result.Profiles | Should -Be 0
+        $result.Natives | Should -Be $script:NativeEntries
     }
 
     It 'left the real repository list and the real user module folder alone' {

@@ -2,6 +2,65 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:ModulePath = Get-BuiltModulePath
     Import-Module $script:ModulePath -Force
+    $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+    # The native SQLite the module ships (build.ps1 $NativeRuntimes), in NuGet's runtimes/<rid>/native layout.
+    $script:NativeFiles = [ordered]@{
+        'linux-arm64' = 'libe_sqlite3.so'
+        'linux-x64' = 'libe_sqlite3.so'
+        'osx-arm64' = 'libe_sqlite3.dylib'
+        'osx-x64' = 'libe_sqlite3.dylib'
+        'win-x64' = 'e_sqlite3.dll'
+    }
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    $script:Rid = "$os-$(([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture).ToString().ToLowerInvariant())"
+
+    # In a fresh pwsh: import the module from $ModulePath, run a command so that Moltbot.Core loads, then read
+    # SqliteRuntime.NativeVersion by reflection on the Moltbot.Core of the private context, and what the process mapped.
+    $script:SqliteProbe = {
+        param($ModulePath)
+        $ErrorActionPreference = 'Stop'
+        Import-Module $ModulePath
+        $null = Get-MoltbotAgent
+        $context = @([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'Moltbot.Dependencies')
+        $core = @($context.Assemblies | Where-Object { $_.GetName().Name -eq 'Moltbot.Core' })
+        $result = [ordered]@{ Contexts = $context.Count; Cores = $core.Count; Version = $null; Error = @() }
+        try { $result.Version = $core[0].GetType('Moltbot.Core.Store.Sqlite.SqliteRuntime', $true).GetProperty('NativeVersion').GetValue($null) }
+        catch { for ($e = $_.Exception; $e; $e = $e.InnerException) { $result.Error += "$($e.GetType().FullName): $($e.Message)" } }
+        $sqlite = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Microsoft.Data.Sqlite' })
+        $result.Sqlite = @($sqlite | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name + ' ' + $_.Location })
+        $result.Mapped = if ($IsLinux) {
+            @(Get-Content /proc/self/maps | Where-Object { $_ -match 'e_sqlite3\.so' } | ForEach-Object { ($_ -split '\s+', 6)[5] } | Sort-Object -Unique)
+        } else { @() }
+        [pscustomobject] $result | ConvertTo-Json -Compress
+    }
+    function Invoke-SqliteProbe([string] $Path) {
+        $null = New-TestStateDir
+        $output = & $script:Pwsh -NoProfile -NonInteractive -Command $script:SqliteProbe -args $Path
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        ($output | Select-Object -Last 1) | ConvertFrom-Json
+    }
+
+    function Get-TargetFramework([string] $Path) {
+        # TargetFrameworkAttribute and TargetPlatformAttribute of an assembly file, without loading it.
+        $stream = [IO.File]::OpenRead($Path)
+        try {
+            $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
+            foreach ($handle in $reader.CustomAttributes) {
+                $attribute = $reader.GetCustomAttribute($handle)
+                if ($attribute.Constructor.Kind -ne [System.Reflection.Metadata.HandleKind]::MemberReference) { continue }
+                $ctor = $reader.GetMemberReference([System.Reflection.Metadata.MemberReferenceHandle] $attribute.Constructor)
+                if ($ctor.Parent.Kind -ne [System.Reflection.Metadata.HandleKind]::TypeReference) { continue }
+                $name = $reader.GetString($reader.GetTypeReference([System.Reflection.Metadata.TypeReferenceHandle] $ctor.Parent).Name)
+                if ($name -in 'TargetFrameworkAttribute', 'TargetPlatformAttribute') {
+                    # The blob: prolog 01 00, then the first string argument (a one-byte length for these short names).
+                    $blob = $reader.GetBlobBytes($attribute.Value)
+                    "$($name -replace 'Attribute$'): $([Text.Encoding]::UTF8.GetString($blob, 3, $blob[2]))"
+                }
+            }
+        }
+        finally { $stream.Dispose() }
+    }
 }
 
 Describe 'The built module' {
@@ -31,6 +90,54 @@ Describe 'The built module' {
         $core | Should -HaveCount 1
         $core.Location | Should -BeLike '*dependencies*Moltbot.Core.dll'
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).Name | Should -Be 'Moltbot.Dependencies'
+    }
+
+    It 'ships native SQLite for linux-x64, linux-arm64, osx-arm64, osx-x64 and win-x64 only, in dependencies/runtimes' {
+        $runtimes = Join-Path $script:ModulePath 'dependencies/runtimes'
+        @(Get-ChildItem $runtimes -Directory | Sort-Object Name).Name | Should -Be @($script:NativeFiles.Keys)
+        foreach ($rid in $script:NativeFiles.Keys) {
+            $files = @(Get-ChildItem -Recurse -File (Join-Path $runtimes $rid) | ForEach-Object { [IO.Path]::GetRelativePath($runtimes, $_.FullName) -replace '\\', '/' })
+            $files | Should -Be @("$rid/native/$($script:NativeFiles[$rid])")
+            (Get-Item (Join-Path $runtimes "$rid/native/$($script:NativeFiles[$rid])")).Length | Should -BeGreaterThan 500KB
+        }
+        # Nothing native anywhere else in the module (the publish output's other RIDs, browser-wasm's e_sqlite3.a).
+        @(Get-ChildItem -Recurse -File $script:ModulePath | Where-Object Name -match '^(lib)?e_sqlite3\.(so|dylib|dll|a)$' |
+            ForEach-Object { [IO.Path]::GetRelativePath($runtimes, $_.FullName) -replace '\\', '/' } | Sort-Object) |
+            Should -Be @($script:NativeFiles.Keys | ForEach-Object { "$_/native/$($script:NativeFiles[$_])" })
+    }
+
+    It 'ships the managed SQLite assemblies for net8.0 in dependencies/' {
+        $deps = Join-Path $script:ModulePath 'dependencies'
+        Get-TargetFramework (Join-Path $deps 'Microsoft.Data.Sqlite.dll') | Should -Be @('TargetFramework: .NETCoreApp,Version=v8.0')
+        # SQLitePCLRaw's provider: its net6.0 build (P/Invoke of e_sqlite3), not netstandard2.0's nor net6.0-windows'.
+        Get-TargetFramework (Join-Path $deps 'SQLitePCLRaw.provider.e_sqlite3.dll') | Should -Be @('TargetFramework: .NETCoreApp,Version=v6.0')
+        Get-TargetFramework (Join-Path $deps 'SQLitePCLRaw.core.dll') | Should -Be @('TargetFramework: .NETStandard,Version=v2.0')
+        Get-TargetFramework (Join-Path $deps 'SQLitePCLRaw.batteries_v2.dll') | Should -Be @('TargetFramework: .NETStandard,Version=v2.0')
+    }
+
+    It 'loads native SQLite from dependencies/runtimes/<rid>/native inside the private load context (STRICT tables: 3.37+)' {
+        if (-not $script:NativeFiles.Contains($script:Rid)) { Set-ItResult -Skipped -Because "the module ships no native SQLite for $($script:Rid)" }
+        $probe = Invoke-SqliteProbe $script:ModulePath
+        $probe.Error | Should -BeNullOrEmpty
+        $probe.Contexts | Should -Be 1
+        $probe.Cores | Should -Be 1
+        [version] $probe.Version | Should -BeGreaterOrEqual ([version] '3.37')
+        $probe.Sqlite | Should -Be @("Moltbot.Dependencies $(Join-Path $script:ModulePath 'dependencies/Microsoft.Data.Sqlite.dll')")
+        if ($IsLinux) {
+            $probe.Mapped | Should -Be @(Join-Path $script:ModulePath "dependencies/runtimes/$($script:Rid)/native/libe_sqlite3.so")
+        }
+    }
+
+    It 'says which platform has no native SQLite when its runtimes folder is missing' {
+        if (-not $script:NativeFiles.Contains($script:Rid)) { Set-ItResult -Skipped -Because "the module ships no native SQLite for $($script:Rid)" }
+        $copy = Join-Path $TestDrive 'no-native/Moltbot'
+        New-Item -ItemType Directory -Force (Split-Path $copy) | Out-Null
+        Copy-Item -Recurse $script:ModulePath $copy
+        Remove-Item -Recurse -Force (Join-Path $copy "dependencies/runtimes/$($script:Rid)")
+        $probe = Invoke-SqliteProbe $copy
+        $probe.Version | Should -BeNullOrEmpty
+        $probe.Error[-1] | Should -BeLike "System.DllNotFoundException: Moltbot has no native e_sqlite3 library for this platform ($($script:Rid)): *$($script:Rid)*does not exist. The module ships it for linux-x64, linux-arm64, osx-arm64, osx-x64, win-x64."
+        $probe.Mapped | Should -BeNullOrEmpty
     }
 
     It 'declares an output type on every cmdlet and uses only approved verbs' {
