@@ -368,12 +368,26 @@ public sealed class GatewayNotifier
         }
     }
 
+    /// <summary>
+    /// The line that says what went wrong: the last one mentioning "failed" or "error" (joined with the next line when it
+    /// ends with ':', as in "Gateway call failed: Error: Invalid config at …:"), else the last line; at most 300 characters.
+    /// </summary>
     private static string? LastLine(string text)
     {
-        var line = text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
-        if (line is null)
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (lines.Count == 0)
         {
             return null;
+        }
+        var index = lines.FindLastIndex(l => Contains(l, "failed") || Contains(l, "error"));
+        if (index < 0)
+        {
+            index = lines.Count - 1;
+        }
+        var line = lines[index];
+        if (line.EndsWith(':') && index + 1 < lines.Count)
+        {
+            line += " " + lines[index + 1];
         }
         return line.Length > 300 ? line.Substring(0, 300) + "..." : line;
     }

@@ -165,6 +165,24 @@ public class GatewayNotifierTests
     }
 
     [UnixFact]
+    public void TheReasonQuotesTheErrorLineOfTheCli()
+    {
+        using var f = new FakeCli();
+        using var gateway = new FakeGateway();
+        f.WriteConfig(Config(gateway.Port));
+        // What 6.11 prints for a config last written by 9.6.
+        f.OpenClaw("""
+            printf 'OpenClaw config is invalid\nProblem:\n  - meta: Invalid input\n\nFix: openclaw doctor --fix\nGateway call failed: Error: Invalid config at /x/openclaw.json:\n- meta: Invalid input\n' >&2
+            exit 1
+            """);
+
+        var outcome = new GatewayNotifier(f.Env(), Quick).Refresh("main");
+
+        Assert.Equal(GatewayRefreshStatus.Failed, outcome.Status);
+        Assert.EndsWith("exited with code 1: Gateway call failed: Error: Invalid config at /x/openclaw.json: - meta: Invalid input", outcome.Reason);
+    }
+
+    [UnixFact]
     public void AnErrorAnswerWithExitZeroIsFailed()
     {
         using var f = new FakeCli();
