@@ -21,8 +21,11 @@ public sealed class GatewayNotifierOptions
     /// <summary>How long the TCP probe of 127.0.0.1:&lt;port&gt; waits for a connection.</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The whole refresh, both RPC attempts included (one <c>gateway call</c> takes about 3 s on 9.6).</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// The whole refresh, every RPC attempt included. One <c>gateway call</c> of 9.6 took 3 s on a quiet machine and
+    /// 7 - 12 s at load 10 (2 cores), so the fallback's second call needs the room.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -33,7 +36,8 @@ public sealed class GatewayNotifierOptions
 /// 127.0.0.1:&lt;port&gt; decides whether a gateway runs; when nothing listens the outcome is NoGateway, at once.</item>
 /// <item>Else, through the openclaw CLI: <c>gateway call models.authRefresh --params {"operation":…,"agentId":…} --json</c>
 /// (9.6); when the gateway says "unknown method", <c>gateway call models.authStatus --params {"refresh":true,"agentId":…} --json</c>
-/// (older gateways).</item>
+/// (older gateways). A gateway that does not know the agent yet ("unknown agent id", e.g. it predates the agent) is
+/// asked once more without <c>agentId</c>, which rebuilds its shared snapshots.</item>
 /// </list>
 /// The gateway token is never put on a command line. In local mode (the usual case) the CLI finds port and token in the
 /// same config itself (also a token given as a secret reference or as <c>OPENCLAW_GATEWAY_TOKEN</c>); the child gets
@@ -87,21 +91,47 @@ public sealed class GatewayNotifier
         return settings.Port ?? DefaultPort;
     }
 
-    /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/> within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/>. A refused connection answers at
+    /// once; a connection that neither completes nor is refused within <paramref name="timeout"/> (a starved machine)
+    /// is tried once more with a longer wait before it counts as "nothing listens".
+    /// </summary>
     public static bool IsListening(int port, TimeSpan timeout)
     {
         if (port is < 1 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(port));
         }
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        using var cts = new CancellationTokenSource(timeout);
+        var first = TryConnect(port, timeout);
+        return first ?? TryConnect(port, TimeSpan.FromTicks(Math.Max(timeout.Ticks * 5, TimeSpan.FromSeconds(1).Ticks))) ?? false;
+    }
+
+    /// <summary>true: connected; false: refused or failed; null: no answer within the timeout.</summary>
+    private static bool? TryConnect(int port, TimeSpan timeout)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
         try
         {
-            socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token).AsTask().GetAwaiter().GetResult();
-            return socket.Connected;
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        {
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        var micro = (int)Math.Clamp(timeout.TotalMilliseconds * 1000, 1, int.MaxValue);
+        try
+        {
+            if (socket.Poll(micro, SelectMode.SelectWrite))
+            {
+                return socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error == 0;
+            }
+            return socket.Poll(0, SelectMode.SelectError) ? false : null;
+        }
+        catch (SocketException)
         {
             return false;
         }
@@ -165,6 +195,10 @@ public sealed class GatewayNotifier
         var secrets = Secrets(settings);
         var childEnv = ChildEnvironment(settings, port);
         var first = Call(cli, RefreshMethod, RefreshParams(operation, agent), childEnv, secrets, watch, cancellationToken);
+        if (first.UnknownAgent && agent is not null)
+        {
+            first = Call(cli, RefreshMethod, RefreshParams(operation, null), childEnv, secrets, watch, cancellationToken);
+        }
         if (first.Confirmed)
         {
             return GatewayRefreshOutcome.Refreshed(port, RefreshMethod, watch.Elapsed);
@@ -174,6 +208,10 @@ public sealed class GatewayNotifier
             return GatewayRefreshOutcome.Failed(port, RefreshMethod, first.Reason, manual, watch.Elapsed);
         }
         var second = Call(cli, StatusMethod, StatusParams(agent), childEnv, secrets, watch, cancellationToken);
+        if (second.UnknownAgent && agent is not null)
+        {
+            second = Call(cli, StatusMethod, StatusParams(null), childEnv, secrets, watch, cancellationToken);
+        }
         if (second.Confirmed)
         {
             return GatewayRefreshOutcome.Refreshed(port, StatusMethod, watch.Elapsed);
@@ -286,10 +324,11 @@ public sealed class GatewayNotifier
             return CallResult.Unknown();
         }
         var detail = errorText ?? LastLine(stderr) ?? LastLine(stdout);
+        var unknownAgent = Contains(detail ?? string.Empty, "unknown agent");
         var why = result.Succeeded
             ? $"'openclaw gateway call {method}' printed no JSON answer"
             : $"'openclaw gateway call {method}' exited with code {result.ExitCode.ToString(CultureInfo.InvariantCulture)}";
-        return CallResult.Fail(Scrub(detail is null ? why : $"{why}: {detail}", secrets));
+        return CallResult.Fail(Scrub(detail is null ? why : $"{why}: {detail}", secrets), unknownAgent);
     }
 
     private static JsonNode? ParseJson(string text)
@@ -329,12 +368,26 @@ public sealed class GatewayNotifier
         }
     }
 
+    /// <summary>
+    /// The line that says what went wrong: the last one mentioning "failed" or "error" (joined with the next line when it
+    /// ends with ':', as in "Gateway call failed: Error: Invalid config at …:"), else the last line; at most 300 characters.
+    /// </summary>
     private static string? LastLine(string text)
     {
-        var line = text.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
-        if (line is null)
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (lines.Count == 0)
         {
             return null;
+        }
+        var index = lines.FindLastIndex(l => Contains(l, "failed") || Contains(l, "error"));
+        if (index < 0)
+        {
+            index = lines.Count - 1;
+        }
+        var line = lines[index];
+        if (line.EndsWith(':') && index + 1 < lines.Count)
+        {
+            line += " " + lines[index + 1];
         }
         return line.Length > 300 ? line.Substring(0, 300) + "..." : line;
     }
@@ -352,12 +405,12 @@ public sealed class GatewayNotifier
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
-    private readonly record struct CallResult(bool Confirmed, bool UnknownMethod, string Reason)
+    private readonly record struct CallResult(bool Confirmed, bool UnknownMethod, bool UnknownAgent, string Reason)
     {
-        public static CallResult Ok() => new(true, false, string.Empty);
+        public static CallResult Ok() => new(true, false, false, string.Empty);
 
-        public static CallResult Unknown() => new(false, true, string.Empty);
+        public static CallResult Unknown() => new(false, true, false, string.Empty);
 
-        public static CallResult Fail(string reason) => new(false, false, reason);
+        public static CallResult Fail(string reason, bool unknownAgent = false) => new(false, false, unknownAgent, reason);
     }
 }

@@ -148,6 +148,41 @@ public class GatewayNotifierTests
     }
 
     [UnixFact]
+    public void AnAgentTheGatewayDoesNotKnowIsRetriedWithoutAgentId()
+    {
+        using var f = new FakeCli();
+        using var gateway = new FakeGateway();
+        f.WriteConfig(Config(gateway.Port));
+        // The real 9.6 answer for an agent id it has not loaded: exit 1, 'unknown agent id "work"'.
+        f.OpenClaw("case \"$5\" in *agentId*) echo 'Gateway call failed: Error: unknown agent id \"work\"' >&2; exit 1 ;; esac; echo '{\"refreshed\":true}'");
+
+        var outcome = new GatewayNotifier(f.Env(), Quick).Refresh("work");
+
+        Assert.Equal(GatewayRefreshStatus.Refreshed, outcome.Status);
+        Assert.Equal(GatewayNotifier.RefreshMethod, outcome.Method);
+        Assert.Equal(2, f.Calls);
+        Assert.Equal("{\"operation\":\"update\"}", f.Argv(2)[4]);
+    }
+
+    [UnixFact]
+    public void TheReasonQuotesTheErrorLineOfTheCli()
+    {
+        using var f = new FakeCli();
+        using var gateway = new FakeGateway();
+        f.WriteConfig(Config(gateway.Port));
+        // What 6.11 prints for a config last written by 9.6.
+        f.OpenClaw("""
+            printf 'OpenClaw config is invalid\nProblem:\n  - meta: Invalid input\n\nFix: openclaw doctor --fix\nGateway call failed: Error: Invalid config at /x/openclaw.json:\n- meta: Invalid input\n' >&2
+            exit 1
+            """);
+
+        var outcome = new GatewayNotifier(f.Env(), Quick).Refresh("main");
+
+        Assert.Equal(GatewayRefreshStatus.Failed, outcome.Status);
+        Assert.EndsWith("exited with code 1: Gateway call failed: Error: Invalid config at /x/openclaw.json: - meta: Invalid input", outcome.Reason);
+    }
+
+    [UnixFact]
     public void AnErrorAnswerWithExitZeroIsFailed()
     {
         using var f = new FakeCli();
