@@ -35,8 +35,6 @@ namespace Moltbot.Core.Refresh;
 /// </summary>
 public sealed class TokenRefresher
 {
-    /// <summary>The only provider this module can refresh for now.</summary>
-    public static readonly IReadOnlyCollection<string> RefreshableProviders = new[] { CodexOAuthOptions.ProviderId };
 
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
     private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient(new SocketsHttpHandler
@@ -149,7 +147,12 @@ public sealed class TokenRefresher
         return RefreshUnderLocks(agent, profile, profile.GetString("refresh")!, force, cancellationToken);
     }
 
-    private static bool IsRefreshable(string provider) => string.Equals(provider, CodexOAuthOptions.ProviderId, StringComparison.Ordinal);
+    /// <summary>
+    /// The ChatGPT/Codex login: provider <c>openai-codex</c> up to OpenClaw 2026.5.x, <c>openai</c> from 2026.6.1
+    /// (oauth-providers.md; an OpenAI API key is an api_key profile, never oauth).
+    /// </summary>
+    private static bool IsRefreshable(string provider) =>
+        string.Equals(provider, CodexOAuthOptions.ProviderId, StringComparison.Ordinal) || string.Equals(provider, "openai", StringComparison.Ordinal);
 
     private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, string seenRefresh, bool force, CancellationToken cancellationToken)
     {
@@ -585,7 +588,7 @@ public sealed class TokenRefresher
 
     private static MoltbotException NotSupported(AgentLocation agent, StoredProfile profile) =>
         new(RefreshErrorIds.RefreshNotSupported, MoltbotErrorKind.NotImplemented,
-            $"Moltbot cannot refresh OAuth credentials of provider '{profile.Provider}' yet (profile '{profile.Id}' of agent '{agent.Id}'); it refreshes '{CodexOAuthOptions.ProviderId}' only.",
+            $"Moltbot cannot refresh OAuth credentials of provider '{profile.Provider}' yet (profile '{profile.Id}' of agent '{agent.Id}'); it refreshes the ChatGPT/Codex login ('{CodexOAuthOptions.ProviderId}', 'openai' from OpenClaw 2026.6.1) only.",
             profile.Id)
         {
             RecommendedAction = "Let OpenClaw refresh this profile (run the agent), or sign in again with the openclaw CLI.",
