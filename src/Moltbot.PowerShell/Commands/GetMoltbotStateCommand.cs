@@ -35,7 +35,10 @@ public sealed class GetMoltbotStateCommand : MoltbotCmdlet
             info.SharedStore = layout.IsSqlite ? layout.SharedStorePath : null;
             info.StateDatabase = layout.StateDb is { } s ? Database(s) : null;
             info.AgentDatabases = layout.AgentDbs.Select(Database).ToArray();
-            info.LegacyFiles = layout.LegacyJsonFiles.ToArray();
+            // In the JSON eras auth-profiles.json and auth-state.json are the live store, not legacy files.
+            info.LegacyFiles = layout.LegacyJsonFiles
+                .Where(f => layout.IsSqlite || !(f.EndsWith("auth-profiles.json", StringComparison.Ordinal) || f.EndsWith("auth-state.json", StringComparison.Ordinal)))
+                .ToArray();
             if (layout.IsSqlite)
             {
                 info.SqliteVersion = Core.Store.Sqlite.SqliteRuntime.NativeVersion;
