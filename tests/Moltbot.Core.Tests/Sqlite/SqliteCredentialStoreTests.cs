@@ -114,6 +114,28 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public void Under_state_db_ownership_the_main_agent_s_order_goes_to_its_own_db_created_through_the_cli()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: null, d2: true);
+        dir.PutShared("authProfiles.store", "{\"version\":1,\"profiles\":{\"anthropic:manual\":{\"type\":\"token\",\"provider\":\"anthropic\",\"token\":\"t\"}}}");
+        var asked = 0;
+        var state = State(new SqliteStoreHooks
+        {
+            EnsureAgentDatabase = (id, agentDir, _) =>
+            {
+                asked++;
+                dir.AddAgentDb(agentDir, id);
+                return true;
+            },
+        });
+        Service(state).SetAgentOrder(state.GetAgent("main"), "anthropic", new[] { "anthropic:manual" });
+        Assert.Equal(1, asked);
+        Json.AssertDeepEqual("{\"version\":1,\"order\":{\"anthropic\":[\"anthropic:manual\"]}}", JsonNode.Parse(StateCell(dir.AgentDbPath("main"))!));
+        Assert.Null(Shared(dir, "authProfiles.state"));
+        Assert.Equal(new[] { "anthropic:manual" }, State().GetAgent("main").LoadStore()!.GetOrder("anthropic"));
+    }
+
+    [Fact]
     public void A_sub_agent_writes_its_own_db_and_its_order_lands_in_its_state_cell()
     {
         var dir = SqliteFixtures.CreateC(_fx.StateDir);

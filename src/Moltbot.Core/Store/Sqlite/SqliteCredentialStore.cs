@@ -64,9 +64,9 @@ public sealed class SqliteCredentialStore : ICredentialStore
             var own = new Layer(StoreSource.AgentDb, ownDb, SqliteCell.AgentStore, SqliteCell.AgentState, Inherited: false, PortableOnly: false, IsOwn: true);
             _layers = new[] { shared, own };
             // The main agent owns the shared store: its new profiles go there (as `paste-token` without --agent does);
-            // its order goes to its own DB when it has one (as `order set --agent main` does), else to the shared state.
+            // its order goes to its own DB, as `order set --agent main` of 2026.8.2/9.6 writes it (creating that DB).
             _profileTarget = isMain ? shared : own;
-            _stateTarget = isMain && !File.Exists(ownDb) ? shared : own;
+            _stateTarget = own;
         }
         else if (isMain || string.Equals(Path.GetFullPath(ownDb), Path.GetFullPath(layout.MainAgentDbPath), StringComparison.Ordinal))
         {
@@ -195,6 +195,11 @@ public sealed class SqliteCredentialStore : ICredentialStore
                     throw new MoltbotException(ErrorIds.LockTimeout, MoltbotErrorKind.ResourceBusy,
                         $"The credentials of agent '{AgentId}' kept changing while Moltbot tried to update them; nothing was written.", _profileTarget.DbPath);
                 }
+                foreach (var layer in step.MissingDatabases)
+                {
+                    EnsureDatabase(layer, cancellationToken); // outside any transaction; the next attempt reads it
+                    writeSet.Add(layer.DbPath);
+                }
                 foreach (var db in step.MoreDatabases)
                 {
                     writeSet.Add(db);
@@ -221,6 +226,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
         public T? Result { get; init; }
         public List<string> MoreDatabases { get; } = new();
         public List<string> MoreLocks { get; } = new();
+        public List<Layer> MissingDatabases { get; } = new();
     }
 
     private Step<T> TryApply<T>(Func<AuthProfileStore, T> change, SortedSet<string> writeSet, SortedSet<string> heldLocks)
@@ -263,7 +269,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
 
             var step = new Step<T>();
             var touched = Route(before, view, sources, docs, step, writeSet, heldLocks);
-            if (step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0)
+            if (step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0 || step.MissingDatabases.Count > 0)
             {
                 return step; // the transactions roll back on dispose: nothing was written
             }
@@ -370,14 +376,14 @@ public sealed class SqliteCredentialStore : ICredentialStore
     {
         var actions = new List<Action>();
         var touched = new HashSet<LayerDoc>();
-        LayerDoc DocOf(Layer layer)
+        LayerDoc? DocOf(Layer layer)
         {
             var doc = docs.FirstOrDefault(d => d.Layer == layer);
-            if (doc is null)
+            if (doc is null && !step.MissingDatabases.Contains(layer))
             {
-                // The layer's database is missing (a sub-agent without its own DB yet): EnsureDatabase creates the
-                // profile target up front; any other missing layer cannot be written.
-                throw MissingDatabase(layer.DbPath);
+                // The layer's database is missing (the main agent's own DB under state-db ownership before its first
+                // order): the update has the CLI create it and runs again.
+                step.MissingDatabases.Add(layer);
             }
             return doc;
         }
@@ -428,9 +434,13 @@ public sealed class SqliteCredentialStore : ICredentialStore
                 {
                     target = from; // kept where it lives; an inherited OAuth credential is refreshed in its owner's store
                 }
+                else if (DocOf(_profileTarget) is { } profileTarget)
+                {
+                    target = profileTarget;
+                }
                 else
                 {
-                    target = DocOf(_profileTarget);
+                    continue;
                 }
                 Need(target);
                 var value = (JsonObject)a.DeepClone();
@@ -480,6 +490,10 @@ public sealed class SqliteCredentialStore : ICredentialStore
                     var target = docs.FirstOrDefault(d => !d.Layer.Inherited && d.State[key] is JsonObject m && m.ContainsKey(entry) && d.Layer == _stateTarget)
                                  ?? docs.FirstOrDefault(d => !d.Layer.Inherited && d.State[key] is JsonObject m && m.ContainsKey(entry))
                                  ?? DocOf(_stateTarget);
+                    if (target is null)
+                    {
+                        continue;
+                    }
                     Need(target);
                     var value = a?.DeepClone();
                     actions.Add(() =>
@@ -507,7 +521,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
             }
         }
 
-        if (step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0)
+        if (step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0 || step.MissingDatabases.Count > 0)
         {
             return new List<LayerDoc>();
         }
