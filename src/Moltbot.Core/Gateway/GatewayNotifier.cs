@@ -295,7 +295,9 @@ public sealed class GatewayNotifier
         OpenClawCliResult result;
         try
         {
-            result = cli.Run(new[] { "gateway", "call", method, "--params", parameters, "--json" },
+            // The CLI's own wait for the answer defaults to 10 s, which a busy machine exceeds: give it what is left.
+            var waitMs = ((long)Math.Max(1000, remaining.TotalMilliseconds - 500)).ToString(CultureInfo.InvariantCulture);
+            result = cli.Run(new[] { "gateway", "call", method, "--params", parameters, "--json", "--timeout", waitMs },
                 standardInput: null, environment: env, timeout: remaining, cancellationToken: cancellationToken);
         }
         catch (MoltbotException ex) when (ex.ErrorId == ErrorIds.OpenClawCliTimeout)

@@ -78,7 +78,8 @@ public class GatewayNotifierTests
         Assert.Equal(gateway.Port, outcome.Port);
         Assert.False(outcome.ShouldWarn);
         Assert.Equal(1, f.Calls);
-        Assert.Equal(new[] { "gateway", "call", "models.authRefresh", "--params", "{\"operation\":\"update\",\"agentId\":\"work\"}", "--json" }, f.Argv(1));
+        Assert.Equal(new[] { "gateway", "call", "models.authRefresh", "--params", "{\"operation\":\"update\",\"agentId\":\"work\"}", "--json", "--timeout" }, f.Argv(1).Take(7));
+        Assert.True(int.Parse(f.Argv(1)[7], System.Globalization.CultureInfo.InvariantCulture) >= 1000);
         var env = f.ChildEnv(1);
         Assert.Equal(gateway.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), env["OPENCLAW_GATEWAY_PORT"]);
         Assert.Equal(string.Empty, env["OPENCLAW_GATEWAY_URL"]);
@@ -102,7 +103,7 @@ public class GatewayNotifierTests
         Assert.Equal(GatewayNotifier.StatusMethod, outcome.Method);
         Assert.Equal(2, f.Calls);
         Assert.Equal("{\"operation\":\"login\",\"agentId\":\"work\"}", f.Argv(1)[4]);
-        Assert.Equal(new[] { "gateway", "call", "models.authStatus", "--params", "{\"refresh\":true,\"agentId\":\"work\"}", "--json" }, f.Argv(2));
+        Assert.Equal(new[] { "gateway", "call", "models.authStatus", "--params", "{\"refresh\":true,\"agentId\":\"work\"}", "--json", "--timeout" }, f.Argv(2).Take(7));
         Assert.DoesNotContain(Token, f.AllRecorded(), StringComparison.Ordinal);
     }
 
