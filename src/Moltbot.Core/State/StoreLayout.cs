@@ -569,55 +569,7 @@ public sealed class StoreLayout
         }
     }
 
-    /// <summary>
-    /// Read-only, unpooled. When none of <c>-wal</c>, <c>-shm</c>, <c>-journal</c> exists, SQLite would create empty
-    /// <c>-wal</c>/<c>-shm</c> files for a WAL-mode database even on a read-only connection (and leave them behind).
-    /// Then there is no WAL content to miss and no writer mid-transaction, so the file is opened with
-    /// <c>immutable=1</c>, which makes SQLite create nothing. With any sidecar present, the normal read-only open is used,
-    /// which sees the newest WAL commits.
-    /// </summary>
-    private static string ConnectionString(string path)
-    {
-        var sidecars = File.Exists(path + "-wal") || File.Exists(path + "-shm") || File.Exists(path + "-journal");
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = sidecars ? path : SqliteUri(path) + "?immutable=1",
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            DefaultTimeout = 30,
-        };
-        return builder.ToString();
-    }
-
-    /// <summary>A SQLite URI filename for an absolute path: <c>%</c>, <c>?</c> and <c>#</c> escaped, forward slashes.</summary>
-    internal static string SqliteUri(string fullPath)
-    {
-        var p = OperatingSystem.IsWindows() ? fullPath.Replace('\\', '/') : fullPath;
-        var sb = new System.Text.StringBuilder("file://");
-        if (!p.StartsWith("/", StringComparison.Ordinal))
-        {
-            sb.Append('/'); // C:/x -> file:///C:/x
-        }
-        foreach (var ch in p)
-        {
-            switch (ch)
-            {
-                case '%':
-                    sb.Append("%25");
-                    break;
-                case '?':
-                    sb.Append("%3f");
-                    break;
-                case '#':
-                    sb.Append("%23");
-                    break;
-                default:
-                    sb.Append(ch);
-                    break;
-            }
-        }
-        return sb.ToString();
-    }
+    private static string ConnectionString(string path) => Store.Sqlite.SqliteCells.ReadOnlyConnectionString(path);
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql)
     {

@@ -311,6 +311,18 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public void Reading_a_database_that_has_no_sidecar_files_creates_none()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main", openClawSidecars: false);
+        dir.PutAgentStore(dir.AgentDir("main"), "{\"version\":1,\"profiles\":{\"openai:k\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k\"}}}");
+        var before = Directory.EnumerateFiles(_fx.StateDir, "*", SearchOption.AllDirectories).OrderBy(f => f).ToList();
+        Assert.DoesNotContain(before, f => f.EndsWith("-wal", StringComparison.Ordinal) || f.EndsWith("-shm", StringComparison.Ordinal));
+        var state = State();
+        Assert.Equal(1, state.GetAgent("main").LoadStore()!.Count);
+        Assert.Equal(before, Directory.EnumerateFiles(_fx.StateDir, "*", SearchOption.AllDirectories).OrderBy(f => f).ToList());
+    }
+
+    [Fact]
     public void Concurrent_writers_through_separate_state_objects_lose_nothing()
     {
         var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
