@@ -23,8 +23,9 @@ Describe 'A running openclaw 2026.9.6 gateway sees what Moltbot writes' -Tag 'Co
         $env:MOLTBOT_OPENCLAW_CLI = Get-OpenClawEntryPath -Version '2026.9.6'
         $env:MOLTBOT_NODE = Get-PeerNodePath
         Remove-Item Env:MOLTBOT_NO_GATEWAY_REFRESH, Env:OPENCLAW_GATEWAY_PORT -ErrorAction Ignore
-        # The CLI the module runs must see the same (temp) home as the gateway.
-        $env:HOME = $script:PeerHome
+        # The CLI the module runs gets a temp home of its own (never the real one; the peer harness refuses to share it).
+        $env:HOME = Join-Path $TestDrive 'module-home'
+        New-Item -ItemType Directory -Force $env:HOME | Out-Null
 
         $token = New-TestSetupToken 'GWMAIN'
         $r = Invoke-OpenClaw -Version '2026.9.6' -StateDir $script:State -HomeDir $script:PeerHome -ArgumentList 'models', 'auth', 'paste-token', '--provider', 'anthropic' -InputText "$token`n" -TimeoutSeconds 300

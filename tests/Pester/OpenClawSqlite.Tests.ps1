@@ -38,6 +38,9 @@ Describe 'openclaw <Version> and Moltbot share one SQLite-era state dir' -Tag 'C
         $env:MOLTBOT_OPENCLAW_CLI = Get-OpenClawEntryPath -Version $Version
         $env:MOLTBOT_NODE = Get-PeerNodePath
         $env:MOLTBOT_NO_GATEWAY_REFRESH = '1'
+        # The CLI the module runs (to create an agent DB) gets a temp home of its own, never the real one.
+        $env:HOME = Join-Path $TestDrive "module-home-$Version"
+        New-Item -ItemType Directory -Force $env:HOME | Out-Null
 
         $script:MainToken = New-TestSetupToken 'OCMAIN'
         $script:WorkToken = New-TestSetupToken 'OCWORK'
