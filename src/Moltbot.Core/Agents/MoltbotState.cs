@@ -83,7 +83,10 @@ public sealed class MoltbotState
     /// </summary>
     public Func<StoreLayout, StoreLayout?>? NewStateLayout { get; set; }
 
-    private StoreLayout DetectLayout()
+    /// <summary>The layout with every agent DB opened and checked (Get-MoltbotState); the stores use <see cref="Layout"/>.</summary>
+    public StoreLayout DetectFullLayout() => DetectLayout(probeEveryAgentDb: true);
+
+    private StoreLayout DetectLayout(bool probeEveryAgentDb = false)
     {
         var mainDir = AgentDirOf(AgentId.Default);
         var others = new List<string>();
@@ -106,7 +109,7 @@ public sealed class MoltbotState
                 others.Add(dir);
             }
         }
-        var layout = StoreLayout.Detect(Paths, mainDir, others);
+        var layout = StoreLayout.Detect(Paths, mainDir, others, probeEveryAgentDb);
         if (layout.Era == StoreEra.None && NewStateLayout is { } decide && decide(layout) is { } chosen)
         {
             layout = chosen;

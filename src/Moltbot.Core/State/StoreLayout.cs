@@ -143,7 +143,13 @@ public sealed class StoreLayout
     /// (normally <c>$STATE/agents/main/agent</c>; the caller applies OPENCLAW_AGENT_DIR). Throws <see cref="MoltbotException"/>
     /// for unreadable, unknown, too new or inconsistent stores.
     /// </summary>
-    public static StoreLayout Detect(StatePaths paths, string mainAgentDir, IEnumerable<string>? otherAgentDirs = null)
+    /// <param name="probeEveryAgentDb">
+    /// Open every agent DB (a full report, and every inconsistency found up front). False: only the state DB, the main
+    /// agent DB and, when neither exists, the first other agent DB found decide; each store checks its own DB's schema
+    /// version when it opens it (<see cref="Store.Sqlite.SqliteCredentialStore"/>), so a command on one agent does not
+    /// open a hundred databases.
+    /// </param>
+    public static StoreLayout Detect(StatePaths paths, string mainAgentDir, IEnumerable<string>? otherAgentDirs = null, bool probeEveryAgentDb = true)
     {
         if (paths is null)
         {
@@ -178,9 +184,13 @@ public sealed class StoreLayout
 
         var stateProbe = Probe(StateDbPath(paths), readOwnership: true);
         var agentProbes = new List<ProbeResult>();
-        foreach (var dir in agentDirs)
+        for (var i = 0; i < agentDirs.Count; i++)
         {
-            if (Probe(AgentDbPath(dir), readOwnership: false) is { } found)
+            if (!probeEveryAgentDb && i > 0 && (stateProbe is not null || agentProbes.Count > 0))
+            {
+                break;
+            }
+            if (Probe(AgentDbPath(agentDirs[i]), readOwnership: false) is { } found)
             {
                 agentProbes.Add(found);
             }

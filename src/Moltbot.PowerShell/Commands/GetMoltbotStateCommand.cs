@@ -27,7 +27,7 @@ public sealed class GetMoltbotStateCommand : MoltbotCmdlet
         };
         try
         {
-            var layout = State.Layout;
+            var layout = State.DetectFullLayout();
             info.Era = layout.Era.ToString();
             info.EraDescription = StoreLayoutText.Versions(layout.Era);
             info.UsesSqlite = layout.IsSqlite || layout.PendingSqlite;

@@ -310,6 +310,23 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         AssertNoJson();
     }
 
+    [Theory]
+    [InlineData(99, ErrorIds.SchemaTooNew)]
+    [InlineData(7, ErrorIds.StoreLayoutInconsistent)]
+    public void An_agent_db_whose_schema_does_not_fit_the_era_is_refused_when_its_store_is_opened(long userVersion, string errorId)
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        dir.AddAgent("odd");
+        dir.SetUserVersion(dir.AgentDbPath("odd"), userVersion);
+        var before = File.ReadAllBytes(dir.AgentDbPath("odd"));
+        var state = State();
+        Assert.Equal(StoreEra.SqliteD2, state.Layout.Era); // detection opened only the state and main databases
+        Assert.NotNull(state.GetAgent("main").LoadStore());
+        Throws.Moltbot(errorId, MoltbotErrorKind.InvalidData, () => state.GetAgent("odd").LoadStore());
+        Throws.Moltbot(errorId, MoltbotErrorKind.InvalidData, () => Service(state).SaveApiKey(state.GetAgent("odd"), "openai", "openai:x", "sk-FAKE", null));
+        Assert.Equal(before, File.ReadAllBytes(dir.AgentDbPath("odd")));
+    }
+
     [Fact]
     public void Reading_a_database_that_has_no_sidecar_files_creates_none()
     {

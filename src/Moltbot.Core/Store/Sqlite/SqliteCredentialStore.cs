@@ -134,6 +134,24 @@ public sealed class SqliteCredentialStore : ICredentialStore
             ? new[] { OAuthProfileLock.HashedTarget(_stateDir, provider, profileId), OAuthProfileLock.Sha256Target(_stateDir, provider, profileId) }
             : new[] { OAuthProfileLock.HashedTarget(_stateDir, provider, profileId) };
 
+    /// <summary>
+    /// The shared layer as last read, per database, with the file identity it was read at: a listing of a hundred
+    /// agents reads the shared store once, and any commit (it grows or touches the <c>-wal</c>, or the db) makes the
+    /// next read go to the file again, as OpenClaw 2026.9.6's own rows cache does. Reads only; updates always re-read
+    /// inside their transaction.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Identity, LayerDoc Doc)> SharedReads = new(StringComparer.Ordinal);
+
+    private static string FileIdentity(string dbPath)
+    {
+        static string Of(string path)
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? info.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@" + info.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+        }
+        return Of(dbPath) + "|" + Of(dbPath + "-wal") + "|" + Of(dbPath + "-journal");
+    }
+
     public AuthProfileStore? Load()
     {
         var docs = new List<LayerDoc>();
@@ -143,13 +161,29 @@ public sealed class SqliteCredentialStore : ICredentialStore
             {
                 continue;
             }
+            var layers = group.ToList();
+            string? identity = null;
+            if (layers.Count == 1 && !layers[0].IsOwn)
+            {
+                identity = FileIdentity(group.Key);
+                if (SharedReads.TryGetValue(group.Key + "#" + layers[0].StoreCell.Key, out var cached) && cached.Identity == identity)
+                {
+                    docs.Add(new LayerDoc(layers[0], (JsonObject)cached.Doc.Store.DeepClone(), (JsonObject)cached.Doc.State.DeepClone(), cached.Doc.StoreRow));
+                    continue;
+                }
+            }
             using var connection = SqliteCells.Open(group.Key, write: false);
             try
             {
                 using var transaction = connection.BeginTransaction(deferred: true);
-                foreach (var layer in group)
+                foreach (var layer in layers)
                 {
-                    docs.Add(ReadLayer(connection, transaction, layer));
+                    var doc = ReadLayer(connection, transaction, layer);
+                    docs.Add(doc);
+                    if (identity is not null)
+                    {
+                        SharedReads[group.Key + "#" + layer.StoreCell.Key] = (identity, new LayerDoc(layer, (JsonObject)doc.Store.DeepClone(), (JsonObject)doc.State.DeepClone(), doc.StoreRow));
+                    }
                 }
                 transaction.Commit();
             }
@@ -305,8 +339,12 @@ public sealed class SqliteCredentialStore : ICredentialStore
         }
     }
 
-    private static LayerDoc ReadLayer(SqliteConnection connection, SqliteTransaction transaction, Layer layer)
+    private LayerDoc ReadLayer(SqliteConnection connection, SqliteTransaction transaction, Layer layer)
     {
+        if (layer.IsOwn && layer.Kind == StoreSource.AgentDb)
+        {
+            CheckAgentSchema(connection, transaction, layer.DbPath);
+        }
         var storeText = SqliteCells.Read(connection, transaction, layer.StoreCell);
         var stateText = SqliteCells.Read(connection, transaction, layer.StateCell);
         var store = storeText is null ? AuthProfileStore.CreateEmpty().Root : ParseCell(storeText, layer, layer.StoreCell);
@@ -316,6 +354,35 @@ public sealed class SqliteCredentialStore : ICredentialStore
             store["profiles"] = new JsonObject();
         }
         return new LayerDoc(layer, store, state, storeRow: storeText is not null);
+    }
+
+    /// <summary>
+    /// The agent DB's schema version against the era of the state dir (detected without opening every agent DB): 1 in
+    /// era C; 19 – 23 in era D (1 too: an upgraded dir whose agent DBs doctor has not migrated yet).
+    /// </summary>
+    private void CheckAgentSchema(SqliteConnection connection, SqliteTransaction transaction, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > StoreLayout.NewestAgentUserVersion)
+        {
+            throw new MoltbotException(ErrorIds.SchemaTooNew, MoltbotErrorKind.InvalidData,
+                $"The OpenClaw database {path} has schema version {version}; this Moltbot knows agent databases up to version {StoreLayout.NewestAgentUserVersion} (OpenClaw {StoreLayout.NewestKnownOpenClaw}). It was left untouched.", path)
+            {
+                RecommendedAction = "Update Moltbot.",
+            };
+        }
+        var fits = _layout.Era == StoreEra.SqliteC ? version == 1 : version == 1 || version >= 19;
+        if (!fits)
+        {
+            throw new MoltbotException(ErrorIds.StoreLayoutInconsistent, MoltbotErrorKind.InvalidData,
+                $"The OpenClaw database {path} has schema version {version}, which does not belong to this state dir's era ({_layout.Era}). It was left untouched.", path)
+            {
+                RecommendedAction = "Run 'openclaw doctor' with the OpenClaw version that uses this state dir.",
+            };
+        }
     }
 
     private static JsonObject ParseCell(string text, Layer layer, SqliteCell cell) =>
