@@ -270,12 +270,14 @@ function Get-BenchPwshPath {
 function Invoke-TimedProcess {
     <#
     .SYNOPSIS
-        Starts a process with redirected stdin (closed at once), stdout and stderr, and returns { Ms, ExitCode, StdOut,
-        StdErr }. Ms is a Stopwatch from just before Process.Start to the process's exit.
+        Starts a process with redirected stdin (closed at once, after writing -InputText if given), stdout and stderr,
+        and returns { Ms, ExitCode, StdOut, StdErr }. Ms is a Stopwatch from just before Process.Start to the
+        process's exit.
     #>
     param(
         [Parameter(Mandatory)] [string] $FilePath,
         [string[]] $ArgumentList = @(),
+        [string] $InputText,
         [Collections.IDictionary] $Environment,
         [string] $WorkingDirectory,
         [int] $TimeoutSeconds = 300
@@ -288,6 +290,7 @@ function Invoke-TimedProcess {
     $psi.RedirectStandardError = $true
     $psi.StandardOutputEncoding = [Text.UTF8Encoding]::new($false)
     $psi.StandardErrorEncoding = [Text.UTF8Encoding]::new($false)
+    $psi.StandardInputEncoding = [Text.UTF8Encoding]::new($false)
     if ($WorkingDirectory) { $psi.WorkingDirectory = $WorkingDirectory }
     if ($Environment) {
         $psi.Environment.Clear()
@@ -298,6 +301,7 @@ function Invoke-TimedProcess {
     try {
         $outTask = $p.StandardOutput.ReadToEndAsync()
         $errTask = $p.StandardError.ReadToEndAsync()
+        if ($InputText) { $p.StandardInput.Write($InputText) }
         $p.StandardInput.Close()
         if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
             try { $p.Kill($true) } catch { }

@@ -48,6 +48,8 @@ param(
     # The module to measure (default: out/Moltbot of this repo), e.g. a build of an older commit for a before/after.
     [string] $ModulePath,
     [ValidateSet('Json', 'Sqlite', 'Both')] [string] $Era = 'Json',
+    # Only the ways whose names match one of these wildcards (default: all), e.g. -Way 'Get-MoltbotAuthProfile*'.
+    [string[]] $Way = @('*'),
     [switch] $AsObject
 )
 
@@ -158,7 +160,9 @@ $ways = [ordered]@{
 $naive = 'naive ConvertFrom-Json'
 $eras = switch ($Era) { 'Both' { 'Json', 'Sqlite' } default { $Era } }
 # The (era, way) pairs to time; the naive loop reads auth-profiles.json files, so it runs for the JSON era only.
-$pairs = @(foreach ($e in $eras) { foreach ($way in $ways.Keys) { if ($e -eq 'Json' -or $way -ne $naive) { [pscustomobject]@{ Era = $e; Way = $way; Key = "$e|$way" } } } })
+$selected = @($ways.Keys | Where-Object { $name = $_; @($Way | Where-Object { $name -like $_ }).Count })
+if (-not $selected) { throw "No way matches -Way $($Way -join ', ')." }
+$pairs = @(foreach ($e in $eras) { foreach ($way in $selected) { if ($e -eq 'Json' -or $way -ne $naive) { [pscustomobject]@{ Era = $e; Way = $way; Key = "$e|$way" } } } })
 
 $work = New-PeerTempDirectory -Prefix 'moltbot-bench-listing'
 $savedState = $env:OPENCLAW_STATE_DIR
