@@ -49,7 +49,7 @@ param(
     [string] $ModulePath,
     [ValidateSet('Json', 'Sqlite', 'Both')] [string] $Era = 'Json',
     # Only the ways whose names match one of these wildcards (default: all), e.g. -Way 'Get-MoltbotAuthProfile*'.
-    [string[]] $Way = @('*'),
+    [Alias('Way')] [string[]] $WayFilter = @('*'),
     [switch] $AsObject
 )
 
@@ -160,8 +160,8 @@ $ways = [ordered]@{
 $naive = 'naive ConvertFrom-Json'
 $eras = switch ($Era) { 'Both' { 'Json', 'Sqlite' } default { $Era } }
 # The (era, way) pairs to time; the naive loop reads auth-profiles.json files, so it runs for the JSON era only.
-$selected = @($ways.Keys | Where-Object { $name = $_; @($Way | Where-Object { $name -like $_ }).Count })
-if (-not $selected) { throw "No way matches -Way $($Way -join ', ')." }
+$selected = @(foreach ($name in $ways.Keys) { foreach ($pattern in $WayFilter) { if ($name -like $pattern) { $name; break } } })
+if (-not $selected) { throw "No way matches -Way $($WayFilter -join ', ')." }
 $pairs = @(foreach ($e in $eras) { foreach ($way in $selected) { if ($e -eq 'Json' -or $way -ne $naive) { [pscustomobject]@{ Era = $e; Way = $way; Key = "$e|$way" } } } })
 
 $work = New-PeerTempDirectory -Prefix 'moltbot-bench-listing'
