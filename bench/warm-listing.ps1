@@ -160,7 +160,8 @@ $ways = [ordered]@{
 $naive = 'naive ConvertFrom-Json'
 $eras = switch ($Era) { 'Both' { 'Json', 'Sqlite' } default { $Era } }
 # The (era, way) pairs to time; the naive loop reads auth-profiles.json files, so it runs for the JSON era only.
-$selected = @(foreach ($name in $ways.Keys) { foreach ($pattern in $WayFilter) { if ($name -like $pattern) { $name; break } } })
+# pwsh -File passes 'a*,b*' as one string: split it (no way's name has a comma).
+$selected = @(foreach ($name in $ways.Keys) { foreach ($pattern in ($WayFilter -split ',')) { if ($name -like $pattern) { $name; break } } })
 if (-not $selected) { throw "No way matches -Way $($WayFilter -join ', ')." }
 $pairs = @(foreach ($e in $eras) { foreach ($way in $selected) { if ($e -eq 'Json' -or $way -ne $naive) { [pscustomobject]@{ Era = $e; Way = $way; Key = "$e|$way" } } } })
 
