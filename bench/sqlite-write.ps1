@@ -4,8 +4,8 @@
     Write benchmark: one Set-MoltbotApiKey (and one Set-MoltbotAuthOrder) into an agent's SQLite store (OpenClaw
     2026.9.6 shape), beside the same write into a JSON-era store, in one warm pwsh session.
 .DESCRIPTION
-    Seeds two temporary state dirs with the same agents (main and work, both in openclaw.json agents.list; each store
-    holding one anthropic token):
+    Seeds two temporary state dirs with the same agents (main and work, and with -Agents more agent-<nnn>, all in
+    openclaw.json agents.list; each store holding one anthropic token):
       - 'Sqlite': shaped like OpenClaw 2026.9.6 (era D2), seeded with the sqlite3 shell (BenchHelpers): state DB
         (user_version 18, config_machine_state with auth.sharedStore = {"location":"legacy-main"}, agent_databases)
         and agents/<id>/agent/openclaw-agent.sqlite (user_version 23, STRICT auth tables, row 'primary'), WAL;
@@ -34,6 +34,9 @@ param(
     [int] $Iterations = 200,
     [int] $OrderIterations = 100,
     [int] $WarmUp = 5,
+    # Agents in each state dir: main and work, then agent-002 ... (each holding the seed profile). Every cmdlet call
+    # detects the era from every agent's DB, so the write cost depends on this.
+    [ValidateRange(2, 1000)] [int] $Agents = 2,
     [double] $GoalMs = 10,
     [switch] $OpenClaw,
     [int] $OpenClawRuns = 3,
@@ -59,7 +62,7 @@ function Get-BenchKey([string] $RunId, [string] $Name) {
 }
 
 function New-WriteState([string] $State, [string] $Era, [string] $SeedKey) {
-    $agents = 'main', 'work'
+    $agents = @('main', 'work') + @(for ($a = 2; $a -lt $Agents; $a++) { 'agent-{0:d3}' -f $a })
     $seedProfiles = [ordered]@{ 'anthropic:default' = [ordered]@{ type = 'token'; provider = 'anthropic'; token = $SeedKey } }
     if ($Era -eq 'Sqlite') {
         $null = New-BenchSqliteStateDb -State $State -SharedStore legacy-main -AgentId $agents
@@ -239,8 +242,8 @@ finally {
     Remove-Item -Recurse -Force $work -ErrorAction Ignore
 }
 
-Write-Host ("Writes into agent 'work' ({0} Set-MoltbotApiKey of new profiles per era, store growing to {1} profiles; {2} Set-MoltbotAuthOrder), {3} warm-ups, eras alternating, -NoGatewayRefresh and MOLTBOT_NO_GATEWAY_REFRESH=1; module {4}; {5}; {6:yyyy-MM-dd HH:mm} UTC" -f
-    $Iterations, ($Iterations + $WarmUp + 1), $OrderIterations, $WarmUp, $modulePath, (Get-BenchMachine), [DateTime]::UtcNow)
+Write-Host ("Writes into agent 'work' of {7} agents ({0} Set-MoltbotApiKey of new profiles per era, store growing to {1} profiles; {2} Set-MoltbotAuthOrder), {3} warm-ups, eras alternating, -NoGatewayRefresh and MOLTBOT_NO_GATEWAY_REFRESH=1; module {4}; {5}; {6:yyyy-MM-dd HH:mm} UTC" -f
+    $Iterations, ($Iterations + $WarmUp + 1), $OrderIterations, $WarmUp, $modulePath, (Get-BenchMachine), [DateTime]::UtcNow, $Agents)
 foreach ($r in $rows) {
     $verdict = if ($null -eq $r.GoalMet) { '' } elseif ($r.GoalMet) { "goal $($r.Goal): met" } else { "goal $($r.Goal): NOT met" }
     Write-Host ("{0,-60} {1,-52} n={2,-4} median {3,8:N1} ms  p90 {4,8:N1} ms  min {5,8:N1} ms  {6}" -f $r.Command, $r.Target, $r.Runs, $r.MedianMs, $r.P90Ms, $r.MinMs, $verdict)
