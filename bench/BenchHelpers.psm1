@@ -1,5 +1,6 @@
 # Shared helpers of the benchmark scripts in bench/: statistics, temp folders, store files written the way the module
-# writes them (JSON.stringify(data, null, 2) + "\n", no BOM, files 0600, folders 0700), and timed child processes.
+# writes them (JSON.stringify(data, null, 2) + "\n", no BOM, files 0600, folders 0700), SQLite-era databases shaped like
+# OpenClaw 2026.9.6 (through the sqlite3 shell), and timed child processes.
 
 Set-StrictMode -Version 3.0
 
