@@ -22,8 +22,21 @@
     Every run is checked: exactly Agents x ProfilesPerAgent objects (MoltbotAuthProfile for the module), one per
     (agent, profile id). Prints median, p90, min per way, the ratio to the naive loop, and whether the goal
     (median of the one-call listings <= -GoalMs) is met.
+.PARAMETER Era
+    Json (default): the stores above as auth-profiles.json files (OpenClaw up to 2026.6.1). Sqlite: the same seed (same
+    random seed, same profiles, order, lastGood and usageStats) in a state dir shaped like OpenClaw 2026.9.6 (era D2),
+    seeded with the sqlite3 shell: state/openclaw.sqlite (user_version 18, STRICT config_machine_state with
+    auth.sharedStore = {"location":"legacy-main"}, agent_databases) and per agent
+    agents/<id>/agent/openclaw-agent.sqlite (user_version 23, STRICT schema_meta / auth_profile_store /
+    auth_profile_state, row 'primary' of each holding the compact JSON cells {version,profiles} and
+    {version,order,lastGood,usageStats}), WAL, 0-byte -wal and 32 KiB -shm as OpenClaw leaves them, files 0600. With
+    legacy-main every agent's own DB holds its 20 profiles (main's DB is also the shared store the others read under
+    theirs), so every profile must come back with Store 'agent-db'. The naive loop has no SQLite counterpart and runs
+    for Json only. Both: both state dirs in one session, every (era, way) pair interleaved in the same rotation.
 .EXAMPLE
     dotnet pwsh ./build.ps1 Build; dotnet pwsh bench/warm-listing.ps1
+.EXAMPLE
+    dotnet pwsh bench/warm-listing.ps1 -Era Both
 #>
 [CmdletBinding()]
 param(
@@ -34,6 +47,9 @@ param(
     [double] $GoalMs = 50,
     # The module to measure (default: out/Moltbot of this repo), e.g. a build of an older commit for a before/after.
     [string] $ModulePath,
+    [ValidateSet('Json', 'Sqlite', 'Both')] [string] $Era = 'Json',
+    # Only the ways whose names match one of these wildcards (default: all), e.g. -Way 'Get-MoltbotAuthProfile*'.
+    [Alias('Way')] [string[]] $WayFilter = @('*'),
     [switch] $AsObject
 )
 
@@ -46,12 +62,14 @@ Import-Module (Join-Path (Split-Path $PSScriptRoot) 'tests/peers/OpenClawPeer.ps
 $modulePath = (Resolve-Path ($ModulePath ? $ModulePath : (Join-Path $root 'out/Moltbot'))).Path
 Import-Module (Join-Path $modulePath 'Moltbot.psd1') -Force
 
-function New-ListingState([string] $State, [int] $AgentCount) {
+function New-ListingSeed([string] $State, [int] $AgentCount) {
+    # The agents (id, agentDir, store) and openclaw.json of the seed; the same content for either era (seed 42).
     $random = [Random]::new(42)
     $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     $hour = 3600000L
     $day = 24 * $hour
     $agentsList = [Collections.Generic.List[object]]::new()
+    $seedAgents = [Collections.Generic.List[object]]::new()
     for ($a = 0; $a -lt $AgentCount; $a++) {
         $id = if ($a -eq 0) { 'main' } else { 'agent-{0:d3}' -f $a }
         $agentDir = Join-Path $State "agents/$id/agent"
@@ -91,17 +109,37 @@ function New-ListingState([string] $State, [int] $AgentCount) {
                 'openrouter:default' = [ordered]@{ lastUsed = $now - $day }
             }
         }
-        Write-BenchJson (Join-Path $agentDir 'auth-profiles.json') $store
+        $seedAgents.Add([pscustomobject]@{ Id = $id; AgentDir = $agentDir; Store = $store })
     }
     $authProfiles = [ordered]@{}
     foreach ($name in $profiles.Keys) { $authProfiles[$name] = [ordered]@{ provider = $profiles[$name].provider; mode = $profiles[$name].type } }
-    Write-BenchJson (Join-Path $State 'openclaw.json') ([ordered]@{
-            agents = [ordered]@{ list = $agentsList.ToArray() }
-            auth   = [ordered]@{
-                profiles = $authProfiles
-                order    = [ordered]@{ anthropic = @('anthropic:team', 'anthropic:default', 'anthropic:api'); openai = @('openai:default', 'openai:batch') }
-            }
-        })
+    $config = [ordered]@{
+        agents = [ordered]@{ list = $agentsList.ToArray() }
+        auth   = [ordered]@{
+            profiles = $authProfiles
+            order    = [ordered]@{ anthropic = @('anthropic:team', 'anthropic:default', 'anthropic:api'); openai = @('openai:default', 'openai:batch') }
+        }
+    }
+    [pscustomobject]@{ Agents = $seedAgents; Config = $config }
+}
+
+function New-ListingState([string] $State, [int] $AgentCount) {
+    # Era JSON: auth-profiles.json per agent, then openclaw.json.
+    $seed = New-ListingSeed $State $AgentCount
+    foreach ($agent in $seed.Agents) { Write-BenchJson (Join-Path $agent.AgentDir 'auth-profiles.json') $agent.Store }
+    Write-BenchJson (Join-Path $State 'openclaw.json') $seed.Config
+}
+
+function New-SqliteListingState([string] $State, [int] $AgentCount) {
+    # Era D2 (OpenClaw 2026.9.6), shared store legacy-main: the state DB, then one agent DB per agent, then openclaw.json.
+    $seed = New-ListingSeed $State $AgentCount
+    $null = New-BenchSqliteStateDb -State $State -SharedStore legacy-main -AgentId @($seed.Agents.Id)
+    foreach ($agent in $seed.Agents) {
+        $storeCell = ConvertTo-BenchJsonText ([ordered]@{ version = $agent.Store.version; profiles = $agent.Store.profiles })
+        $stateCell = ConvertTo-BenchJsonText ([ordered]@{ version = $agent.Store.version; order = $agent.Store.order; lastGood = $agent.Store.lastGood; usageStats = $agent.Store.usageStats })
+        $null = New-BenchSqliteAgentDb -AgentDir $agent.AgentDir -AgentId $agent.Id -StoreJson $storeCell -StateJson $stateCell
+    }
+    Write-BenchJson (Join-Path $State 'openclaw.json') $seed.Config
 }
 
 # The ways of listing, each returning the rows it produced.
@@ -120,59 +158,95 @@ $ways = [ordered]@{
     }
 }
 $naive = 'naive ConvertFrom-Json'
+$eras = switch ($Era) { 'Both' { 'Json', 'Sqlite' } default { $Era } }
+# The (era, way) pairs to time; the naive loop reads auth-profiles.json files, so it runs for the JSON era only.
+# pwsh -File passes 'a*,b*' as one string: split it (no way's name has a comma).
+$selected = @(foreach ($name in $ways.Keys) { foreach ($pattern in ($WayFilter -split ',')) { if ($name -like $pattern) { $name; break } } })
+if (-not $selected) { throw "No way matches -Way $($WayFilter -join ', ')." }
+$pairs = @(foreach ($e in $eras) { foreach ($way in $selected) { if ($e -eq 'Json' -or $way -ne $naive) { [pscustomobject]@{ Era = $e; Way = $way; Key = "$e|$way" } } } })
 
 $work = New-PeerTempDirectory -Prefix 'moltbot-bench-listing'
 $savedState = $env:OPENCLAW_STATE_DIR
+$savedHome = $env:HOME
 $rows = @()
 try {
-    $state = Join-Path $work 'state'
-    $seedWatch = [Diagnostics.Stopwatch]::StartNew()
-    New-ListingState $state $Agents
-    $bytes = (Get-ChildItem (Join-Path $state 'agents') -Recurse -Filter auth-profiles.json | Measure-Object Length -Sum).Sum
-    Write-Host ("Seeded {0} agents x {1} profiles ({2:N0} KB of stores) in {3:N1} s: {4}" -f $Agents, $ProfilesPerAgent, ($bytes / 1KB), $seedWatch.Elapsed.TotalSeconds, $state)
-    $env:OPENCLAW_STATE_DIR = $state
+    # Never the real ~/.openclaw: HOME too points into the temp folder.
+    $env:HOME = Join-Path $work 'home'
+    [void] [IO.Directory]::CreateDirectory($env:HOME)
+    $states = @{}
+    foreach ($e in $eras) {
+        $state = Join-Path $work ($e -eq 'Json' ? 'state' : 'state-sqlite')
+        $seedWatch = [Diagnostics.Stopwatch]::StartNew()
+        if ($e -eq 'Json') {
+            New-ListingState $state $Agents
+            $bytes = (Get-ChildItem (Join-Path $state 'agents') -Recurse -Filter auth-profiles.json | Measure-Object Length -Sum).Sum
+            $what = 'stores'
+        }
+        else {
+            New-SqliteListingState $state $Agents
+            $bytes = (Get-ChildItem $state -Recurse -Filter '*.sqlite' | Measure-Object Length -Sum).Sum
+            $what = 'SQLite databases, 2026.9.6 shape, shared store legacy-main'
+        }
+        $states[$e] = $state
+        Write-Host ("Seeded {0} agents x {1} profiles ({2:N0} KB of {3}) in {4:N1} s: {5}" -f $Agents, $ProfilesPerAgent, ($bytes / 1KB), $what, $seedWatch.Elapsed.TotalSeconds, $state)
+    }
     $expected = $Agents * $ProfilesPerAgent
+    $agentIds = for ($a = 0; $a -lt $Agents; $a++) { if ($a -eq 0) { 'main' } else { 'agent-{0:d3}' -f $a } }
 
     $check = {
-        param([string] $Way, [object[]] $Items)
-        if ($Items.Count -ne $expected) { throw "$Way returned $($Items.Count) objects, expected $expected." }
+        param([string] $Way, [object[]] $Items, [string] $ForEra)
+        $label = $Era -eq 'Json' ? $Way : "$Way ($ForEra)"
+        if ($Items.Count -ne $expected) { throw "$label returned $($Items.Count) objects, expected $expected." }
         if ($Way -ne $naive) {
             $wrong = @($Items | Where-Object { $_ -isnot [Moltbot.Models.MoltbotAuthProfile] }).Count
-            if ($wrong) { throw "$Way returned $wrong objects that are not MoltbotAuthProfile." }
+            if ($wrong) { throw "$label returned $wrong objects that are not MoltbotAuthProfile." }
         }
         $distinct = [Collections.Generic.HashSet[string]]::new()
         foreach ($i in $Items) { [void] $distinct.Add("$($i.Agent)/$($i.ProfileId)") }
-        if ($distinct.Count -ne $expected) { throw "$Way returned $($distinct.Count) distinct (agent, profile) pairs, expected $expected." }
-    }
-
-    $samples = [ordered]@{}
-    foreach ($way in $ways.Keys) { $samples[$way] = [Collections.Generic.List[double]]::new() }
-    for ($i = -$WarmUp; $i -lt $Iterations; $i++) {
-        # Rotate the order each iteration so no way always runs right after another.
-        $keys = @($ways.Keys)
-        $order = for ($k = 0; $k -lt $keys.Count; $k++) { $keys[($k + $i + $WarmUp) % $keys.Count] }
-        foreach ($way in $order) {
-            $block = $ways[$way]
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $items = @(& $block)
-            $watch.Stop()
-            & $check $way $items
-            if ($i -ge 0) { $samples[$way].Add($watch.Elapsed.TotalMilliseconds) }
+        if ($distinct.Count -ne $expected) { throw "$label returned $($distinct.Count) distinct (agent, profile) pairs, expected $expected." }
+        if ($ForEra -eq 'Sqlite') {
+            $perAgent = @{}
+            foreach ($i in $Items) {
+                if ($i.Store -ne 'agent-db' -or $i.Inherited) { throw "$label returned $($i.Agent)/$($i.ProfileId) from store '$($i.Store)' (inherited $($i.Inherited)), expected the agent's own 'agent-db'." }
+                $perAgent[$i.Agent] = 1 + ($perAgent[$i.Agent] ?? 0)
+            }
+            foreach ($id in $agentIds) {
+                if ($perAgent[$id] -ne $ProfilesPerAgent) { throw "$label returned $($perAgent[$id] ?? 0) profiles of agent '$id', expected $ProfilesPerAgent." }
+            }
         }
     }
 
-    $naiveMedian = (Get-Stat $samples[$naive]).Median
-    foreach ($way in $ways.Keys) {
-        $s = Get-Stat $samples[$way]
+    $samples = [ordered]@{}
+    foreach ($pair in $pairs) { $samples[$pair.Key] = [Collections.Generic.List[double]]::new() }
+    for ($i = -$WarmUp; $i -lt $Iterations; $i++) {
+        # Rotate the order each iteration so no (era, way) always runs right after another.
+        $order = for ($k = 0; $k -lt $pairs.Count; $k++) { $pairs[($k + $i + $WarmUp) % $pairs.Count] }
+        foreach ($pair in $order) {
+            $env:OPENCLAW_STATE_DIR = $states[$pair.Era]
+            $block = $ways[$pair.Way]
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $items = @(& $block)
+            $watch.Stop()
+            & $check $pair.Way $items $pair.Era
+            if ($i -ge 0) { $samples[$pair.Key].Add($watch.Elapsed.TotalMilliseconds) }
+        }
+    }
+
+    $naiveMedian = $samples.Contains("Json|$naive") ? (Get-Stat $samples["Json|$naive"]).Median : [double]::NaN
+    foreach ($pair in $pairs) {
+        $s = Get-Stat $samples[$pair.Key]
         # The goal is for a listing in one call; the loop of one call per agent is shown for comparison.
-        $isModule = $way -ne $naive -and $way -notlike '*%*'
+        $isModule = $pair.Way -ne $naive -and $pair.Way -notlike '*%*'
+        $jsonMedian = $samples.Contains("Json|$($pair.Way)") ? (Get-Stat $samples["Json|$($pair.Way)"]).Median : [double]::NaN
         $rows += [pscustomobject]@{
-            Way      = $way
+            Era      = $pair.Era
+            Way      = $pair.Way
             Objects  = $expected
             MedianMs = [Math]::Round($s.Median, 1)
             P90Ms    = [Math]::Round($s.P90, 1)
             MinMs    = [Math]::Round($s.Min, 1)
             VsNaive  = [Math]::Round($s.Median / $naiveMedian, 2)
+            VsJson   = [Math]::Round($s.Median / $jsonMedian, 2)
             Goal     = if ($isModule) { "<= $GoalMs ms" } else { '' }
             GoalMet  = if ($isModule) { $s.Median -le $GoalMs } else { $null }
         }
@@ -180,12 +254,25 @@ try {
 }
 finally {
     $env:OPENCLAW_STATE_DIR = $savedState
+    $env:HOME = $savedHome
     Remove-Item -Recurse -Force $work -ErrorAction Ignore
 }
 
-Write-Host ("Warm listing of {0} agents x {1} profiles, {2} timed runs of each after {3} warm-ups; module {4}; {5}; {6:yyyy-MM-dd}" -f $Agents, $ProfilesPerAgent, $Iterations, $WarmUp, $modulePath, (Get-BenchMachine), (Get-Date))
+if ($Era -eq 'Json') {
+    # The report as it was before -Era.
+    Write-Host ("Warm listing of {0} agents x {1} profiles, {2} timed runs of each after {3} warm-ups; module {4}; {5}; {6:yyyy-MM-dd}" -f $Agents, $ProfilesPerAgent, $Iterations, $WarmUp, $modulePath, (Get-BenchMachine), (Get-Date))
+}
+else {
+    Write-Host ("Warm listing of {0} agents x {1} profiles ({2}), {3} timed runs of each after {4} warm-ups, interleaved; module {5}; {6}; {7:yyyy-MM-dd HH:mm} UTC" -f $Agents, $ProfilesPerAgent, ($eras -join ' and '), $Iterations, $WarmUp, $modulePath, (Get-BenchMachine), [DateTime]::UtcNow)
+}
 foreach ($r in $rows) {
     $verdict = if ($r.Way -eq $naive) { '(baseline)' } elseif ($null -eq $r.GoalMet) { '(no goal: one call per agent)' } elseif ($r.GoalMet) { "goal $($r.Goal): met" } else { "goal $($r.Goal): NOT met" }
-    Write-Host ("{0,-45} {1} objects  median {2,7:N1} ms  p90 {3,7:N1} ms  min {4,7:N1} ms  {5,5:N2}x naive  {6}" -f $r.Way, $r.Objects, $r.MedianMs, $r.P90Ms, $r.MinMs, $r.VsNaive, $verdict)
+    if ($Era -eq 'Json') {
+        Write-Host ("{0,-45} {1} objects  median {2,7:N1} ms  p90 {3,7:N1} ms  min {4,7:N1} ms  {5,5:N2}x naive  {6}" -f $r.Way, $r.Objects, $r.MedianMs, $r.P90Ms, $r.MinMs, $r.VsNaive, $verdict)
+        continue
+    }
+    $ratio = if ([double]::IsNaN($r.VsNaive)) { '' } else { '{0,5:N2}x naive JSON' -f $r.VsNaive }
+    if ($r.Era -eq 'Sqlite' -and -not [double]::IsNaN($r.VsJson)) { $ratio = '{0,5:N2}x JSON era' -f $r.VsJson }
+    Write-Host ("{0,-6} {1,-45} {2} objects  median {3,7:N1} ms  p90 {4,7:N1} ms  min {5,7:N1} ms  {6,-18}  {7}" -f $r.Era, $r.Way, $r.Objects, $r.MedianMs, $r.P90Ms, $r.MinMs, $ratio, $verdict)
 }
 if ($AsObject) { $rows }
