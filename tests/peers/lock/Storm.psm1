@@ -76,7 +76,7 @@ function Connect-TestProfile {
 }
 
 $script:ChildScript = @'
-param([string] $ModulePath, [string] $Agent, [string] $Ready, [string] $Start, [string] $Result, [string] $WarmState)
+param([string] $ModulePath, [string] $Agent, [string] $Ready, [string] $Start, [string] $Result, [string] $WarmState, [string] $Provider = 'openai-codex')
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 # Warm up on a private scratch state dir, so that the storm measures the locking protocol rather than the first call's
@@ -97,7 +97,7 @@ while (-not [System.IO.File]::Exists($Start)) { [System.Threading.Thread]::Sleep
 $began = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
 $report = [ordered]@{ agent = $Agent; began = $began }
 try {
-    $all = @(Get-MoltbotAccessToken -Provider openai-codex -Agent $Agent -AsPlainText -Verbose 4>&1)
+    $all = @(Get-MoltbotAccessToken -Provider $Provider -Agent $Agent -AsPlainText -Verbose 4>&1)
     $report.ended = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
     $token = $all | Where-Object { $_ -is [Moltbot.Models.MoltbotAccessToken] }
     $report.ok = $true
@@ -135,7 +135,9 @@ function Invoke-RefreshStorm {
         [string] $ModulePath,
         [string] $StateDir = $env:OPENCLAW_STATE_DIR,
         [string] $TokenEndpoint,
-        [int] $TimeoutSec = 240
+        [int] $TimeoutSec = 240,
+        # pwsh contenders: the provider asked for (openai-codex before OpenClaw 2026.6.1, openai from then on).
+        [string] $Provider = 'openai-codex'
     )
     New-Item -ItemType Directory -Force $WorkDir | Out-Null
     $script = Join-Path $WorkDir 'contender.ps1'
@@ -155,7 +157,7 @@ function Invoke-RefreshStorm {
         Remove-Item $ready, $result -ErrorAction Ignore
         if ($Kind -eq 'pwsh') {
             $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
-            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, $agent, $ready, $start, $result, $warm) { $psi.ArgumentList.Add($a) }
+            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, $agent, $ready, $start, $result, $warm, $Provider) { $psi.ArgumentList.Add($a) }
             $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
             $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
             $psi.Environment['DOTNET_TieredPGO'] = '0' 
