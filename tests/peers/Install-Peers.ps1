@@ -110,7 +110,10 @@ foreach ($batch in $batches) {
 }
 foreach ($f in $todo) {
     # Each run's own duration (the waits above end in folder order, not in exit order).
-    $f | Add-Member -NotePropertyName Seconds -NotePropertyValue ([Math]::Round(($f.Process.ExitTime - $f.Process.StartTime).TotalSeconds, 1)) -Force
+    # (StartTime can no longer be read once the process is gone on Linux: then the watch, an upper bound, stands in.)
+    $elapsed = try { $f.Process.ExitTime - $f.Process.StartTime } catch { $null }
+    if ($elapsed -isnot [TimeSpan]) { $elapsed = $f.Watch.Elapsed }
+    $f | Add-Member -NotePropertyName Seconds -NotePropertyValue ([Math]::Round($elapsed.TotalSeconds, 1)) -Force
     $seconds = $f.Seconds
     if ($f.Process.ExitCode -ne 0) {
         # npm ci prints its whole usage text after some errors: show the first lines, which name the cause.
