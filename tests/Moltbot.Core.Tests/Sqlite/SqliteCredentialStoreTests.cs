@@ -124,7 +124,9 @@ public sealed class SqliteCredentialStoreTests : IDisposable
             EnsureAgentDatabase = (id, agentDir, _) =>
             {
                 asked++;
-                dir.AddAgentDb(agentDir, id);
+                // As `openclaw models auth order clear --agent main` leaves it: the schema, no auth rows.
+                var db = dir.AddAgentDb(agentDir, id);
+                dir.Exec(db, "DELETE FROM auth_profile_store");
                 return true;
             },
         });
@@ -132,6 +134,8 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         Assert.Equal(1, asked);
         Json.AssertDeepEqual("{\"version\":1,\"order\":{\"anthropic\":[\"anthropic:manual\"]}}", JsonNode.Parse(StateCell(dir.AgentDbPath("main"))!));
         Assert.Null(Shared(dir, "authProfiles.state"));
+        // With its store row, as OpenClaw writes it: without one, 2026.8+ reads the shared store for this agent instead.
+        Json.AssertDeepEqual("{\"version\":1,\"profiles\":{}}", JsonNode.Parse(StoreCell(dir.AgentDbPath("main"))));
         Assert.Equal(new[] { "anthropic:manual" }, State().GetAgent("main").LoadStore()!.GetOrder("anthropic"));
     }
 

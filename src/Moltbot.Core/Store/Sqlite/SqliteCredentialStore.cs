@@ -314,7 +314,9 @@ public sealed class SqliteCredentialStore : ICredentialStore
             foreach (var doc in touched)
             {
                 var open = connections.First(c => c.Path == doc.Layer.DbPath);
-                if (doc.StoreDirty)
+                // A state row without a store row is not read as the agent's store by OpenClaw 2026.8+ (it falls back to
+                // the shared store): write the (empty) store row too, as `order set --agent` does.
+                if (doc.StoreDirty || (doc.StateDirty && !doc.StoreRow))
                 {
                     SqliteCells.Write(open.Connection, open.Transaction, doc.Layer.StoreCell, JsonFile.SerializeCompact(doc.Store));
                 }
