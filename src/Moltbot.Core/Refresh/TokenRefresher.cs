@@ -113,7 +113,7 @@ public sealed class TokenRefresher
         switch (RefreshFence.Of(profile))
         {
             case RefreshFenceState.Failed:
-                throw Failed(agent, profile, "refresh_failed", "OpenClaw's last refresh of this profile failed for good (a failed refresh fence); it will not be refreshed again.", MoltbotErrorKind.AuthenticationError, null);
+                throw FailedFence(agent, profile);
             case RefreshFenceState.Pending:
                 profile = WaitForFence(agent, profileId, cancellationToken);
                 break;
@@ -274,7 +274,7 @@ public sealed class TokenRefresher
         }
         if (RefreshFence.Of(current) == RefreshFenceState.Failed)
         {
-            throw Failed(agent, current, "refresh_failed", "OpenClaw's last refresh of this profile failed for good (a failed refresh fence).", MoltbotErrorKind.AuthenticationError, null);
+            throw FailedFence(agent, current);
         }
         var now = _clock.GetUtcNow();
         var currentRefresh = current.GetString("refresh");
@@ -362,7 +362,7 @@ public sealed class TokenRefresher
             }
             if (fence == RefreshFenceState.Failed)
             {
-                throw Failed(agent, current, "refresh_failed", "OpenClaw's refresh of this profile failed for good (a failed refresh fence); it will not be refreshed again.", MoltbotErrorKind.AuthenticationError, null);
+                throw FailedFence(agent, current);
             }
             if (clock.Elapsed >= Options.RefreshLockOptions.Timeout)
             {
@@ -571,6 +571,11 @@ public sealed class TokenRefresher
         }
         return token;
     }
+
+    /// <summary>A 9.6 failed refresh fence: OpenClaw never refreshes the profile again, only a new login helps.</summary>
+    private static MoltbotException FailedFence(AgentLocation agent, StoredProfile profile) =>
+        Failed(agent, profile, "refresh_failed", "OpenClaw's last refresh of this profile failed for good (a failed refresh fence); it will not be refreshed again.",
+            MoltbotErrorKind.AuthenticationError, null);
 
     private static MoltbotException NotFound(AgentLocation agent, string profileId) =>
         new(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound, $"Agent '{agent.Id}' has no profile '{profileId}'.", profileId)
