@@ -302,13 +302,17 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     {
         var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
         var db = dir.AgentDbPath("main");
-        var inode = Inode(db);
+        Assert.True(File.Exists(db + "-wal") && File.Exists(db + "-shm"), "the fixture leaves the sidecars as OpenClaw's clean close does");
+        var inodes = new[] { Inode(db), Inode(db + "-wal"), Inode(db + "-shm") };
         var state = State();
         for (var i = 0; i < 5; i++)
         {
             Service(state).SaveApiKey(state.GetAgent("main"), "openai", "openai:k" + i, "sk-FAKE-" + i, null);
         }
-        Assert.Equal(inode, Inode(db));
+        // Moltbot's connection was the last to close each time: SQLite would have deleted -wal and -shm without
+        // SQLITE_FCNTL_PERSIST_WAL.
+        Assert.Equal(inodes, new[] { Inode(db), Inode(db + "-wal"), Inode(db + "-shm") });
+        Modes.AssertMode(Modes.File600, db + "-wal");
         Modes.AssertMode(Modes.File600, db);
         Assert.Equal(5, state.GetAgent("main").LoadStore()!.Count);
         AssertNoJson();

@@ -55,6 +55,10 @@ internal static class SqliteCells
             using var pragma = connection.CreateCommand();
             pragma.CommandText = "PRAGMA busy_timeout=" + BusyTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
             pragma.ExecuteNonQuery();
+            if (write)
+            {
+                KeepWalOnClose(connection);
+            }
             return connection;
         }
         catch (SqliteException ex)
@@ -112,6 +116,29 @@ internal static class SqliteCells
             }
         }
         return sb.ToString();
+    }
+
+    private const int SqliteFcntlPersistWal = 10;
+
+    [System.Runtime.InteropServices.DllImport("e_sqlite3", EntryPoint = "sqlite3_file_control", CallingConvention = System.Runtime.InteropServices.CallingConvention.Cdecl)]
+    private static extern int FileControl(IntPtr db, [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name, int op, ref int value);
+
+    /// <summary>
+    /// SQLITE_FCNTL_PERSIST_WAL: when this connection is the last one to close, SQLite would checkpoint and then delete
+    /// the <c>-wal</c> and <c>-shm</c> files. The module never deletes OpenClaw's files, so they stay (as OpenClaw's own
+    /// clean close leaves them: a 0-byte <c>-wal</c> and the <c>-shm</c>).
+    /// </summary>
+    private static void KeepWalOnClose(SqliteConnection connection)
+    {
+        try
+        {
+            var on = 1;
+            FileControl(connection.Handle!.DangerousGetHandle(), "main", SqliteFcntlPersistWal, ref on);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // The bundled SQLite always exports it; a foreign provider may not, and then SQLite's default applies.
+        }
     }
 
     /// <summary>The cell's JSON text, or null when the row does not exist.</summary>
