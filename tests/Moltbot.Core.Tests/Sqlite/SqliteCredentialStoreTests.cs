@@ -336,6 +336,26 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repeated_read_sees_every_outside_commit_at_once_and_after_the_racy_window()
+    {
+        var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main");
+        dir.AddAgent("work");
+        string Profiles(int n) => "{\"version\":1,\"profiles\":{" + string.Join(",", Enumerable.Range(0, n).Select(i => $"\"openai:p{i}\":{{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k{i}\"}}")) + "}}";
+        dir.PutAgentStore(dir.AgentDir("work"), Profiles(1));
+        Assert.Equal(1, State().GetAgent("work").LoadStore()!.Count);
+        dir.PutAgentStore(dir.AgentDir("work"), Profiles(2)); // within the same second as the first read
+        Assert.Equal(2, State().GetAgent("work").LoadStore()!.Count);
+        await Task.Delay(2300);
+        Assert.Equal(2, State().GetAgent("work").LoadStore()!.Count); // served from the cache now: files unchanged
+        dir.PutAgentStore(dir.AgentDir("work"), Profiles(3));
+        Assert.Equal(3, State().GetAgent("work").LoadStore()!.Count);
+        await Task.Delay(2300);
+        Assert.Equal(3, State().GetAgent("work").LoadStore()!.Count);
+        dir.PutAgentStore(dir.AgentDir("work"), Profiles(3).Replace("\"k0\"", "\"k9\"", StringComparison.Ordinal)); // same size
+        Assert.Equal("k9", State().GetAgent("work").LoadStore()!.Get("openai:p0")!.GetString("key"));
+    }
+
+    [Fact]
     public void Reading_a_database_that_has_no_sidecar_files_creates_none()
     {
         var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main", openClawSidecars: false);

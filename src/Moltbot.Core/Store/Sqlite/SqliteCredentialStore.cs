@@ -135,21 +135,34 @@ public sealed class SqliteCredentialStore : ICredentialStore
             : new[] { OAuthProfileLock.HashedTarget(_stateDir, provider, profileId) };
 
     /// <summary>
-    /// The shared layer as last read, per database, with the file identity it was read at: a listing of a hundred
-    /// agents reads the shared store once, and any commit (it grows or touches the <c>-wal</c>, or the db) makes the
-    /// next read go to the file again, as OpenClaw 2026.9.6's own rows cache does. Reads only; updates always re-read
-    /// inside their transaction.
+    /// Each layer as last read, per database and cell, with the file identity it was read at (size and mtime of the db,
+    /// <c>-wal</c> and <c>-journal</c>): a listing of a hundred agents reads the shared store once, a repeated listing
+    /// opens no database whose files did not change, and any commit (it grows or touches the <c>-wal</c>, or the db)
+    /// makes the next read go to the file again, as OpenClaw 2026.9.6's own rows cache does. Reads only; updates always
+    /// re-read inside their transaction.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Identity, LayerDoc Doc)> SharedReads = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Identity, LayerDoc Doc)> LayerReads = new(StringComparer.Ordinal);
 
-    private static string FileIdentity(string dbPath)
+    /// <summary>
+    /// The identity of a database's files, or null while any of them changed within the last 2 s: a file system with a
+    /// coarse mtime could otherwise hide a second commit of the same size in the same tick (git's "racy" rule).
+    /// </summary>
+    private static string? FileIdentity(string dbPath)
     {
-        static string Of(string path)
+        var recent = DateTime.UtcNow - TimeSpan.FromSeconds(2);
+        var racy = false;
+        string Of(string path)
         {
             var info = new FileInfo(path);
-            return info.Exists ? info.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@" + info.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+            if (!info.Exists)
+            {
+                return "-";
+            }
+            racy |= info.LastWriteTimeUtc > recent;
+            return info.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "@" + info.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        return Of(dbPath) + "|" + Of(dbPath + "-wal") + "|" + Of(dbPath + "-journal");
+        var identity = Of(dbPath) + "|" + Of(dbPath + "-wal") + "|" + Of(dbPath + "-journal");
+        return racy ? null : identity;
     }
 
     public AuthProfileStore? Load()
@@ -163,10 +176,10 @@ public sealed class SqliteCredentialStore : ICredentialStore
             }
             var layers = group.ToList();
             string? identity = null;
-            if (layers.Count == 1 && !layers[0].IsOwn)
+            if (layers.Count == 1)
             {
                 identity = FileIdentity(group.Key);
-                if (SharedReads.TryGetValue(group.Key + "#" + layers[0].StoreCell.Key, out var cached) && cached.Identity == identity)
+                if (identity is not null && LayerReads.TryGetValue(group.Key + "#" + layers[0].StoreCell.Key, out var cached) && cached.Identity == identity)
                 {
                     docs.Add(new LayerDoc(layers[0], (JsonObject)cached.Doc.Store.DeepClone(), (JsonObject)cached.Doc.State.DeepClone(), cached.Doc.StoreRow));
                     continue;
@@ -182,7 +195,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
                     docs.Add(doc);
                     if (identity is not null)
                     {
-                        SharedReads[group.Key + "#" + layer.StoreCell.Key] = (identity, new LayerDoc(layer, (JsonObject)doc.Store.DeepClone(), (JsonObject)doc.State.DeepClone(), doc.StoreRow));
+                        LayerReads[group.Key + "#" + layer.StoreCell.Key] = (identity, new LayerDoc(layer, (JsonObject)doc.Store.DeepClone(), (JsonObject)doc.State.DeepClone(), doc.StoreRow));
                     }
                 }
                 transaction.Commit();
