@@ -197,6 +197,14 @@ public sealed class StoreLayout
         }
         var agentDbs = agentProbes.Select(p => p.Info).ToList();
 
+        // OpenClaw 2026.6.1 already makes a (v1) state DB but keeps credentials in JSON: with no agent DB, JSON stores
+        // beside a pre-D state DB are the JSON era; only 2026.6.5+ put credentials in agent DBs.
+        var jsonStores = agentDirs.Any(d => File.Exists(Path.Combine(d, "auth-profiles.json")) || File.Exists(Path.Combine(d, "auth-state.json")));
+        if (agentProbes.Count == 0 && stateProbe is not null && stateProbe.Info.UserVersion < 13 && jsonStores)
+        {
+            notes.Add($"The state database {stateProbe.Info.Path} (user_version {stateProbe.Info.UserVersion}) holds no credentials: they are in auth-profiles.json (OpenClaw up to 2026.6.1).");
+            stateProbe = null;
+        }
         if (stateProbe is null && agentProbes.Count == 0)
         {
             var era = StoreEra.None;

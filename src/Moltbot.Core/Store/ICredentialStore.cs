@@ -82,9 +82,29 @@ public interface ICredentialStore
     /// <summary>The effective view (null when the agent has no store and nothing to inherit). Throws for an unreadable store.</summary>
     AuthProfileStore? Load();
 
-    /// <summary>Runs <paramref name="change"/> on the current view and saves what it changed, re-read inside the lock or transaction.</summary>
-    T Update<T>(Func<AuthProfileStore, T> change, StoreUpdateOptions? options = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Runs <paramref name="change"/> on the current view and saves what it changed, re-read inside the lock or
+    /// transaction; returns what the change returned. Callers use <see cref="CredentialStoreExtensions.Update{T}"/>.
+    /// The change may run more than once (a SQLite update starts again when it needs another lock): it must only
+    /// touch the store it is given.
+    /// </summary>
+    /// <remarks>
+    /// Not generic on purpose: a generic interface method instantiated over a value type (<c>bool</c>) cannot be
+    /// precompiled (ReadyToRun) and was jitted on every first write of a session.
+    /// </remarks>
+    object? Apply(Func<AuthProfileStore, object?> change, StoreUpdateOptions? options, CancellationToken cancellationToken);
 
     /// <summary>The legacy credentials imported on first use by the last <see cref="Update{T}"/>, if any (JSON eras).</summary>
     LegacyImportResult? LastLegacyImport { get; }
+}
+
+/// <summary>The typed form of <see cref="ICredentialStore.Apply"/>.</summary>
+public static class CredentialStoreExtensions
+{
+    public static T Update<T>(this ICredentialStore store, Func<AuthProfileStore, T> change, StoreUpdateOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(change);
+        return (T)store.Apply(s => change(s), options, cancellationToken)!;
+    }
 }

@@ -356,6 +356,22 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public void An_openclaw_2026_6_1_dir_with_its_v1_state_db_and_json_stores_stays_in_the_json_era()
+    {
+        // openclaw 2026.6.1 makes state/openclaw.sqlite (user_version 1) but keeps credentials in JSON.
+        SqliteFixtures.CreateC(_fx.StateDir, agentId: null, withStateDb: true);
+        _fx.WriteStore("main", "{\"version\":1,\"profiles\":{\"openai:k\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k\"}}}");
+        File.WriteAllText(Path.Combine(_fx.StateDir, "agents", "main", "agent", "auth-state.json"), "{\"version\":1,\"order\":{\"openai\":[\"openai:k\"]}}");
+        var state = State();
+        Assert.Equal(StoreEra.JsonStateFile, state.Layout.Era);
+        var main = state.GetAgent("main");
+        Assert.IsType<JsonCredentialStore>(main.Store);
+        Assert.Equal(new[] { "openai:k" }, main.LoadStore()!.GetOrder("openai"));
+        Service(state).SaveApiKey(main, "openai", "openai:k2", "sk-FAKE", null);
+        Assert.Contains("openai:k2", File.ReadAllText(_fx.StorePathOf("main")));
+    }
+
+    [Fact]
     public void Reading_a_database_that_has_no_sidecar_files_creates_none()
     {
         var dir = SqliteFixtures.CreateD(_fx.StateDir, agentId: "main", d2: true, ownership: "legacy-main", openClawSidecars: false);

@@ -50,7 +50,7 @@ public sealed class JsonCredentialStore : ICredentialStore
         return store;
     }
 
-    public T Update<T>(Func<AuthProfileStore, T> change, StoreUpdateOptions? options = null, CancellationToken cancellationToken = default)
+    public object? Apply(Func<AuthProfileStore, object?> change, StoreUpdateOptions? options, CancellationToken cancellationToken)
     {
         options ??= StoreUpdateOptions.Default;
         var result = AuthStoreFile.Update(Path, options.ImportLegacy ? Legacy : null, change, out var imported, options.LockOptions, cancellationToken);

@@ -44,7 +44,7 @@ internal sealed class PendingSqliteStore : ICredentialStore
 
     public AuthProfileStore? Load() => null;
 
-    public T Update<T>(Func<AuthProfileStore, T> change, StoreUpdateOptions? options = null, CancellationToken cancellationToken = default)
+    public object? Apply(Func<AuthProfileStore, object?> change, StoreUpdateOptions? options, CancellationToken cancellationToken)
     {
         if (_hooks.EnsureAgentDatabase is not { } ensure || !ensure(AgentId, _agentDir, cancellationToken))
         {
@@ -60,6 +60,6 @@ internal sealed class PendingSqliteStore : ICredentialStore
             throw new MoltbotException(ErrorIds.AgentDatabaseMissing, MoltbotErrorKind.ObjectNotFound,
                 $"openclaw ran but left no SQLite store in this state dir (expected {Location}).", Location);
         }
-        return real.Update(change, options, cancellationToken);
+        return real.Apply(change, options, cancellationToken);
     }
 }

@@ -217,7 +217,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
         return view;
     }
 
-    public T Update<T>(Func<AuthProfileStore, T> change, StoreUpdateOptions? options = null, CancellationToken cancellationToken = default)
+    public object? Apply(Func<AuthProfileStore, object?> change, StoreUpdateOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
         EnsureDatabase(_profileTarget, cancellationToken);
