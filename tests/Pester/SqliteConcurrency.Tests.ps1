@@ -53,23 +53,30 @@ BeforeAll {
     function Invoke-Storm([string] $AgentDir, [string] $Agent, [int] $OcCount, [int] $MbCount, [string] $Tag) {
         $barrier = Join-Path $TestDrive "barrier-$Tag"
         $procs = @()
-        $ocArgs = @($script:Storm, '--count', $OcCount, '--prefix', $Tag, '--barrier', $barrier, '--openclaw', $script:OcDir, '--out', (Join-Path $TestDrive "oc-$Tag.json"))
+        $ready = @(Join-Path $TestDrive "ready-$Tag-oc"; Join-Path $TestDrive "ready-$Tag-1"; Join-Path $TestDrive "ready-$Tag-2")
+        $ocArgs = @($script:Storm, '--count', $OcCount, '--prefix', $Tag, '--barrier', $barrier, '--ready', $ready[0], '--openclaw', $script:OcDir, '--out', (Join-Path $TestDrive "oc-$Tag.json"))
         if ($AgentDir) { $ocArgs += @('--agent-dir', $AgentDir) }
         $procs += [Diagnostics.Process]::Start((New-ChildPsi $script:Node $ocArgs))
         $pw = [Environment]::ProcessPath; $pre = if ([IO.Path]::GetFileNameWithoutExtension($pw) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
         foreach ($n in 1, 2) {
             $procs += [Diagnostics.Process]::Start((New-ChildPsi $pw ($pre + @('-NoProfile', '-NonInteractive', '-File', $script:Worker, '-ModulePath', $script:ModulePath,
-                            '-Agent', $Agent, '-Label', "mb-$Tag$n", '-Count', $MbCount, '-Barrier', $barrier, '-Out', (Join-Path $TestDrive "mb-$Tag$n.json")))))
+                            '-Agent', $Agent, '-Label', "mb-$Tag$n", '-Count', $MbCount, '-Barrier', $barrier, '-Ready', $ready[$n], '-Out', (Join-Path $TestDrive "mb-$Tag$n.json")))))
         }
         $outs = $procs | ForEach-Object { @{ P = $_; O = $_.StandardOutput.ReadToEndAsync(); E = $_.StandardError.ReadToEndAsync() } }
-        # Release everyone once the slow imports are done (openclaw's SDK import takes seconds, more under load).
-        # (measured: 35-40 s for the node import at load 30; pwsh + module about 20 s). A late starter still writes, only less interleaved.
-        Start-Sleep -Seconds 45
+        # Release everyone together once each has imported its code (openclaw's SDK import takes seconds, more under load).
+        $wait = [Diagnostics.Stopwatch]::StartNew()
+        while (@($ready | Where-Object { -not (Test-Path -LiteralPath $_) }).Count -gt 0 -and $wait.Elapsed.TotalSeconds -lt 300) {
+            if (@($procs | Where-Object HasExited).Count -gt 0) { break }
+            Start-Sleep -Milliseconds 100
+        }
         $script:Watch = [Diagnostics.Stopwatch]::StartNew()
         New-Item -ItemType File $barrier | Out-Null
         foreach ($x in $outs) { if (-not $x.P.WaitForExit(600000)) { $x.P.Kill($true) }; $x.P.WaitForExit() }
         $elapsed = $script:Watch.Elapsed.TotalSeconds
         $stderr = ($outs | ForEach-Object { $_.E.Result }) -join "`n"
+        foreach ($f in @("oc-$Tag.json", "mb-${Tag}1.json", "mb-${Tag}2.json")) {
+            Test-Path -LiteralPath (Join-Path $TestDrive $f) | Should -BeTrue -Because "the writer writes $f when it ends (its stderr: $($stderr.Substring(0, [Math]::Min(2000, $stderr.Length))))"
+        }
         $oc = Get-Content -Raw (Join-Path $TestDrive "oc-$Tag.json") | ConvertFrom-Json
         $mb = 1, 2 | ForEach-Object { Get-Content -Raw (Join-Path $TestDrive "mb-$Tag$_.json") | ConvertFrom-Json }
         [pscustomobject]@{ Oc = $oc; Mb = $mb; Elapsed = $elapsed; OcWarnings = @([regex]::Matches($stderr, 'auth profile store update failed[^\r\n]*').Value) }

@@ -2,12 +2,14 @@
 # barrier file, then runs Set-MoltbotApiKey -Provider openai -ProfileId <Label>-<i> -NoGatewayRefresh Count times (key =
 # sk-FAKE- + sha256("<Label>/<i>") hex [0..20), as upsert-storm.mjs derives it) and writes a JSON summary (never a key) to -Out.
 # A failed write is recorded (ErrorId, message), not retried.
-param([string] $ModulePath, [string] $Agent, [string] $Label, [int] $Count, [string] $Barrier, [string] $Out)
+param([string] $ModulePath, [string] $Agent, [string] $Label, [int] $Count, [string] $Barrier, [string] $Out, [string] $Ready)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $sha = [Security.Cryptography.SHA256]::Create()
 function KeyFor([string] $l, [int] $i) { 'sk-FAKE-' + ([Convert]::ToHexString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes("$l/$i"))).ToLowerInvariant().Substring(0, 20)) }
-$importMs = [int] ((Get-Date) - (Get-Process -Id $PID).StartTime).TotalMilliseconds
+# (Process.StartTime cannot always be read on Linux: the time since the script started stands in.)
+$importMs = [int] ([DateTime]::Now - ([Diagnostics.Process]::GetCurrentProcess().StartTime ?? [DateTime]::Now)).TotalMilliseconds
+if ($Ready) { New-Item -ItemType File -Force $Ready | Out-Null }
 $w0 = [Diagnostics.Stopwatch]::StartNew()
 while (-not (Test-Path -LiteralPath $Barrier)) { Start-Sleep -Milliseconds 10 }
 $waitMs = $w0.ElapsedMilliseconds

@@ -41,6 +41,7 @@ function parseArgs(argv) {
             case '--prefix': opts.prefix = value(); break;
             case '--provider': opts.provider = value(); break;
             case '--barrier': opts.barrier = value(); break;
+            case '--ready': opts.ready = value(); break;
             case '--agent-dir': opts.agentDir = value(); break;
             case '--out': opts.out = value(); break;
             case '--openclaw': opts.openclaw = path.resolve(value()); break;
@@ -86,6 +87,7 @@ async function main() {
     summary.openclawVersion = oc.version;
     summary.function = `openclaw/plugin-sdk/provider-auth (${oc.entry}) upsertAuthProfileWithLock`;
     summary.importMs = Date.now() - t0;
+    if (opts.ready) writeFileSync(opts.ready, '');
 
     if (opts.barrier) {
         const w0 = Date.now();
