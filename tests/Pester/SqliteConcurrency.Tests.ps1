@@ -57,7 +57,8 @@ BeforeAll {
         $ocArgs = @($script:Storm, '--count', $OcCount, '--prefix', $Tag, '--barrier', $barrier, '--ready', $ready[0], '--openclaw', $script:OcDir, '--out', (Join-Path $TestDrive "oc-$Tag.json"))
         if ($AgentDir) { $ocArgs += @('--agent-dir', $AgentDir) }
         $procs += [Diagnostics.Process]::Start((New-ChildPsi $script:Node $ocArgs))
-        $pw = [Environment]::ProcessPath; $pre = if ([IO.Path]::GetFileNameWithoutExtension($pw) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        # The pwsh of this session, as tests/peers/lock/Storm.psm1 starts its children (its apphost in PSHOME).
+        $pw = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh'); $pre = @()
         foreach ($n in 1, 2) {
             $procs += [Diagnostics.Process]::Start((New-ChildPsi $pw ($pre + @('-NoProfile', '-NonInteractive', '-File', $script:Worker, '-ModulePath', $script:ModulePath,
                             '-Agent', $Agent, '-Label', "mb-$Tag$n", '-Count', $MbCount, '-Barrier', $barrier, '-Ready', $ready[$n], '-Out', (Join-Path $TestDrive "mb-$Tag$n.json")))))
