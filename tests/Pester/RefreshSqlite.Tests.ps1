@@ -235,8 +235,9 @@ BeforeAll {
         @($Run.Seen.Keys | Where-Object { $_ -notlike '*.tmp' } | Sort-Object) | Should -Be $expected
         $granted = ([DateTimeOffset]::Parse($Run.Grants[0].ts, [Globalization.CultureInfo]::InvariantCulture)).ToUnixTimeMilliseconds()
         foreach ($name in $expected) {
-            $Run.Seen[$name][0] | Should -BeLessThan ($granted - 1000) -Because "$name was taken before the 1.5 s refresh began"
-            $Run.Seen[$name][1] | Should -BeGreaterOrEqual ($granted - 20) -Because "$name was held until the refresh answered"
+            # Orderings, not durations: the poller samples the folder, so a busy machine may see the lock late.
+            $Run.Seen[$name][0] | Should -BeLessThan $granted -Because "$name was taken before the refresh was granted"
+            $Run.Seen[$name][1] | Should -BeGreaterOrEqual ($granted - 250) -Because "$name was held until the refresh answered"
             Test-Path (Join-Path $State "locks/$name") | Should -BeFalse
         }
         Get-JsonStores $State | Should -BeNullOrEmpty
