@@ -443,7 +443,7 @@ public sealed class SqliteCredentialStore : ICredentialStore
     /// <summary>A shared profile another agent may inherit under state-db ownership: api_key/token, unless <c>copyToAgents</c> is false.</summary>
     private static bool IsPortable(JsonObject credential)
     {
-        var type = CredentialTypes.Parse(credential["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null);
+        var type = TypeOf(credential);
         var copy = credential["copyToAgents"];
         var refused = copy is JsonValue v && v.GetValueKind() == JsonValueKind.False;
         return (type == CredentialType.ApiKey || type == CredentialType.Token) && !refused;
@@ -615,11 +615,12 @@ public sealed class SqliteCredentialStore : ICredentialStore
         return touched.ToList();
     }
 
-    private static bool IsOAuth(JsonObject? credential) =>
-        credential is not null && CredentialTypes.Parse(credential["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null) == CredentialType.OAuth;
+    // The store model's own reading of a credential (type with OpenClaw's `mode` fallback, provider lowercased).
+    private static CredentialType TypeOf(JsonObject credential) => new StoredProfile(string.Empty, credential).Type;
 
-    private static string? ProviderOf(JsonObject? credential) =>
-        credential?["provider"] is JsonValue p && p.GetValueKind() == JsonValueKind.String ? p.GetValue<string>().Trim().ToLowerInvariant() : null;
+    private static bool IsOAuth(JsonObject? credential) => credential is not null && TypeOf(credential) == CredentialType.OAuth;
+
+    private static string? ProviderOf(JsonObject? credential) => credential is null ? null : new StoredProfile(string.Empty, credential).Provider;
 
     /// <summary>
     /// Legacy credential files OpenClaw 2026.8+ would block on: in the dir of a store whose cell has no profiles, at
