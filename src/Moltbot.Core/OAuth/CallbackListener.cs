@@ -347,17 +347,18 @@ public sealed class CallbackListener : IDisposable
                 {
                     return (null, 0);
                 }
+                // Only the bytes just received (and the three before them) can complete the blank line.
                 var from = Math.Max(0, length - 3);
                 length += read;
-                var text = Encoding.Latin1.GetString(buffer, 0, length);
-                var end = text.IndexOf("\r\n\r\n", from, StringComparison.Ordinal);
-                if (end < 0)
+                var recent = buffer.AsSpan(from, length - from);
+                var at = recent.IndexOf("\r\n\r\n"u8);
+                if (at < 0)
                 {
-                    end = text.IndexOf("\n\n", Math.Max(0, from - 1), StringComparison.Ordinal);
+                    at = recent.IndexOf("\n\n"u8);
                 }
-                if (end >= 0)
+                if (at >= 0)
                 {
-                    return (text.Substring(0, end), 0);
+                    return (Encoding.Latin1.GetString(buffer, 0, from + at), 0);
                 }
                 if (length == buffer.Length)
                 {
@@ -449,16 +450,27 @@ public sealed class CallbackListener : IDisposable
 
     private static async Task<PortHolder> DescribePortHolderAsync(Uri redirectUri, CancellationToken cancellationToken)
     {
-        var address = BindAddresses(redirectUri).First().Address;
-        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
+        // The first of the listener's addresses where something accepts a connection (127.0.0.1, then [::1]).
+        Socket? socket = null;
+        foreach (var (address, _) in BindAddresses(redirectUri))
         {
-            await socket.ConnectAsync(new IPEndPoint(address, redirectUri.Port), cancellationToken).ConfigureAwait(false);
+            var candidate = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await candidate.ConnectAsync(new IPEndPoint(address, redirectUri.Port), cancellationToken).ConfigureAwait(false);
+                socket = candidate;
+                break;
+            }
+            catch (SocketException)
+            {
+                candidate.Dispose();
+            }
         }
-        catch (SocketException)
+        if (socket is null)
         {
             return new PortHolder(PortHolderKind.NotListening, null, null);
         }
+        using var connected = socket;
         var request = $"GET {redirectUri.AbsolutePath}?state=moltbot-port-probe HTTP/1.1\r\nHost: {redirectUri.Authority}\r\n" +
                       "User-Agent: Moltbot-port-probe\r\nAccept: text/html\r\nConnection: close\r\n\r\n";
         var answer = new List<byte>();
@@ -490,7 +502,10 @@ public sealed class CallbackListener : IDisposable
         {
             title = Regex.Match(text, @"<h1[^>]*>(.*?)</h1>", RegexOptions.IgnoreCase | RegexOptions.Singleline);
         }
-        var shown = title.Success ? TextSanitizer.Clean(WebUtility.HtmlDecode(Regex.Replace(title.Groups[1].Value, "<[^>]*>", string.Empty)), 80) : null;
+        // A page's title, else its first words (pi-ai, the login of OpenClaw 1.x, answers a plain "State mismatch").
+        var bodyAt = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var words = title.Success ? title.Groups[1].Value : bodyAt < 0 ? string.Empty : text.Substring(bodyAt + 4);
+        var shown = TextSanitizer.Clean(WebUtility.HtmlDecode(Regex.Replace(words, "<[^>]*>", " ")), 80);
         return new PortHolder(PortHolderKind.Http, int.Parse(status.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
             string.IsNullOrEmpty(shown) ? null : shown);
     }

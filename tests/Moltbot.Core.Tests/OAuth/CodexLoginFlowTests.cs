@@ -302,6 +302,35 @@ public sealed class CodexLoginFlowTests : IDisposable
     }
 
     [Fact]
+    public async Task A_port_held_by_a_plain_text_sign_in_like_pi_ai_is_described_by_its_answer()
+    {
+        // pi-ai (OpenClaw's Codex login) answers a wrong state with a plain-text "State mismatch".
+        var taken = new TcpListener(IPAddress.Loopback, _port);
+        taken.Start();
+        var serve = Task.Run(async () =>
+        {
+            using var client = await taken.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            Assert.True(await stream.ReadAsync(new byte[4096]) > 0);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 14\r\nConnection: close\r\n\r\nState mismatch"));
+        });
+        try
+        {
+            var ui = new RecordingUi();
+            ui.Paste = () => "good-code";
+            await RunAsync(Flow(new FakeBrowser()), new CodexLoginSettings { NoBrowser = true }, ui);
+            await serve;
+            _output.WriteLine("landing: " + ui.Landing);
+            Assert.Contains("HTTP 400 \"State mismatch\"", ui.Landing);
+            Assert.Contains("another sign-in in progress", ui.Warnings[0]);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_port_held_by_a_silent_program_is_described_as_such()
     {
         var taken = new TcpListener(IPAddress.Loopback, _port);
