@@ -322,6 +322,114 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
         $grants[0].refused | Should -BeTrue
     }
 
+    Context 'Adversarial review (issue 12)' {
+        BeforeAll {
+            function New-BrowserWrapper([string] $Before) {
+                # A $BROWSER that first runs a hostile local client against the callback, then the fake browser.
+                $wrapper = Join-Path $TestDrive "browser-$([guid]::NewGuid().ToString('N')).sh"
+                Set-Content -Path $wrapper -Value "#!/bin/sh`n$Before`nexec '$($script:Browser)' `"`$@`"`n"
+                chmod +x $wrapper
+                $wrapper
+            }
+            $script:Nuisance = (Resolve-Path (Join-Path $PSScriptRoot '../peers/idp/nuisance.mjs')).Path
+        }
+
+        BeforeEach {
+            $env:MOLTBOT_TEST_BROWSER_PAGE = Join-Path $TestDrive "page-$([guid]::NewGuid().ToString('N')).json"
+            $env:MOLTBOT_TEST_NUISANCE_LOG = Join-Path $TestDrive "nuisance-$([guid]::NewGuid().ToString('N')).jsonl"
+        }
+
+        AfterEach {
+            Remove-Item Env:MOLTBOT_TEST_BROWSER_PAGE, Env:MOLTBOT_TEST_NUISANCE_LOG -ErrorAction Ignore
+        }
+
+        It 'answers the browser callback while a local client trickles a request, 1 byte every 0.8 s (finding 3)' {
+            $env:BROWSER = New-BrowserWrapper "'$($script:Node)' '$($script:Nuisance)' trickle $($script:Port) /auth/callback &`nsleep 1.5"
+            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+            $r = Invoke-Connect @{ TimeoutSec = 25 }
+            $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
+            $r.Output[0].AccountId | Should -Be $script:Ready.account_id
+            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page.status | Should -Be 200
+            $page.body | Should -Match 'Signed in'
+            # The POST is answered at once (its body is never read); the endless head is closed when the login ends
+            # (or by the 10 s read deadline, whichever comes first).
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (@(Get-Content $env:MOLTBOT_TEST_NUISANCE_LOG -ErrorAction Ignore).Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            $closed = @(Get-Content $env:MOLTBOT_TEST_NUISANCE_LOG | ForEach-Object { $_ | ConvertFrom-Json })
+            $post = $closed | Where-Object name -eq 'post-body'
+            $head = $closed | Where-Object name -eq 'endless-head'
+            $post.status | Should -Match '^HTTP/1.1 405'
+            $head.how | Should -Be 'closed'
+            Write-Host "    two trickling clients connected 1.5 s before the browser: the callback was answered $($page.ms) ms after the browser sent it (login $($watch.ElapsedMilliseconds) ms in all); the POST got 405 at $($post.ms) ms, the endless head was closed at $($head.ms) ms"
+        }
+
+        It 'answers the browser after the code exchange, with its outcome (finding 10)' {
+            Set-IdpMode @{ refuseCodes = $true }
+            $r = Invoke-Connect @{ TimeoutSec = 60 }
+            $r.Error.FullyQualifiedErrorId | Should -Be 'MoltbotAuthenticationFailed,Moltbot.Commands.ConnectMoltbotProviderCommand'
+            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page.body | Should -Not -Match 'Signed in'
+            $page.body | Should -Match 'Sign-in failed'
+            $page.body | Should -Match 'invalid_grant'
+            $code = ([uri] (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT | Select-Object -Last 1)).Query -replace '^.*[?&]code=([^&]+).*$', '$1'
+            $page.body.Contains([uri]::UnescapeDataString($code)) | Should -BeFalse
+            Write-Host "    refused code: the browser got HTTP $($page.status) 'Sign-in failed ... invalid_grant' $($page.ms) ms after its callback"
+
+            Set-IdpMode @{ refuseCodes = $false }
+            $r = Invoke-Connect @{ TimeoutSec = 60 }
+            $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
+            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page.status | Should -Be 200
+            $page.body | Should -Match 'Signed in'
+        }
+
+        It 'sums up a flood of refused callback requests in one warning line (finding 12)' {
+            $flood = 100
+            $env:BROWSER = New-BrowserWrapper "'$($script:Node)' '$($script:Nuisance)' flood $($script:Port) /auth/callback $flood"
+            $r = Invoke-Connect @{ TimeoutSec = 60 }
+            $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
+            Write-Host "    $flood refused requests gave $($r.Warnings.Count) warning records: $(@($r.Warnings | Select-Object -First 3) -join ' | ')"
+            $r.Warnings | Should -HaveCount 2
+            $r.Warnings[0] | Should -Match '400 \(State mismatch\)'
+            $r.Warnings[1] | Should -Match "refused $($flood - 1) more requests"
+        }
+
+        It 'says what answers on a port taken by another sign-in (finding 12)' {
+            # The other sign-in: a second Connect-MoltbotProvider, in its own pwsh, waiting on the same port.
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+            foreach ($a in '-NoProfile', '-Command', "Import-Module '$($script:ModulePath)'; Connect-MoltbotProvider openai-codex -NoBrowser -TimeoutSec 120 -ProfileId other-login") { $psi.ArgumentList.Add($a) }
+            $psi.UseShellExecute = $false
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $other = [System.Diagnostics.Process]::Start($psi)
+            try {
+                $null = $other.StandardOutput.ReadToEndAsync(); $null = $other.StandardError.ReadToEndAsync()
+                $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                $listening = $false
+                while (-not $listening -and [DateTime]::UtcNow -lt $deadline -and -not $other.HasExited) {
+                    $probe = [System.Net.Sockets.TcpClient]::new()
+                    try { $probe.Connect([System.Net.IPAddress]::Loopback, $script:Port); $listening = $true } catch { Start-Sleep -Milliseconds 200 } finally { $probe.Dispose() }
+                }
+                $listening | Should -BeTrue -Because 'the other sign-in must be listening'
+
+                $env:MOLTBOT_TEST_BROWSER_MODE = 'print'
+                $report = Invoke-ChildConnect -Arguments '-TimeoutSec 60'
+                $report.ok | Should -BeTrue -Because "$($report.message)"
+                $report.accountId | Should -Be $script:Ready.account_id
+                $text = ($report.warnings -join "`n") + "`n" + $report.Host
+                Write-Host "    port taken by another sign-in: $($report.warnings -join ' | ')"
+                $text | Should -Match 'State mismatch'
+                $text | Should -Not -Match 'does not answer'
+                $other.HasExited | Should -BeFalse -Because 'the other sign-in is not disturbed'
+            }
+            finally {
+                if (-not $other.HasExited) { $other.Kill($true) }
+                $other.Dispose()
+            }
+        }
+    }
+
     It 'signs in to nothing under -WhatIf' {
         $r = Invoke-Connect @{ WhatIf = $true }
         $r.Error | Should -BeNullOrEmpty

@@ -1,5 +1,6 @@
 using System;
-using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -28,8 +29,12 @@ public sealed class CodexLoginSettings
 /// </summary>
 public interface ICodexLoginUi
 {
-    /// <summary>The authorize URL for the user to open (or that was opened). <paramref name="manual"/>: the user will paste the redirect.</summary>
-    void ShowUrl(string url, bool manual);
+    /// <summary>
+    /// The authorize URL for the user to open (or that was opened). <paramref name="manual"/>: the user will paste the
+    /// redirect, from the address bar of <paramref name="landing"/> (a phrase: what the browser shows after the sign-in,
+    /// e.g. "a page on localhost that does not answer", or the page of another program that holds the port).
+    /// </summary>
+    void ShowUrl(string url, bool manual, string? landing);
 
     void Verbose(string message);
 
@@ -84,24 +89,31 @@ public sealed class CodexLoginFlow
         try
         {
             var redirect = _options.RedirectUri.AbsoluteUri;
+            string? landing = null;
             if (settings.Manual)
             {
                 ui.Verbose("Manual mode: not listening for the redirect; the redirect URL will be pasted.");
+                landing = "a page on localhost that does not answer";
             }
             else
             {
                 listener = CallbackListener.TryStart(_options.RedirectUri, request.State, out var why);
                 if (listener is null)
                 {
-                    ui.Warning($"Cannot listen for the redirect on {_options.RedirectUri.Authority} ({why}); another sign-in may be using that port. Falling back to pasting the redirect URL.");
+                    // Say what is really there: another sign-in answers "State mismatch", which is not "no answer".
+                    var holder = CallbackListener.DescribePortHolder(_options.RedirectUri, PortProbeTimeout);
+                    landing = holder.Page;
+                    ui.Warning($"Cannot listen for the redirect on {_options.RedirectUri.Authority} ({why}); {holder.Holder}. Falling back to pasting the redirect URL.");
                 }
                 else
                 {
+                    // The browser that brings the code waits for the outcome of the exchange, a little longer than the exchange may take.
+                    listener.AnswerTimeout = _options.TokenRequestTimeout + TimeSpan.FromSeconds(15);
                     ui.Verbose($"Listening for the redirect on {redirect} (loopback only); timeout {settings.Timeout.TotalSeconds:0} s.");
                 }
             }
 
-            ui.ShowUrl(request.Url, manual: listener is null);
+            ui.ShowUrl(request.Url, manual: listener is null, landing);
             if (settings.NoBrowser)
             {
                 ui.Verbose("-NoBrowser: not starting a browser.");
@@ -118,7 +130,7 @@ public sealed class CodexLoginFlow
             if (listener is not null)
             {
                 code = WaitForCode(listener, settings, ui, cancellationToken);
-                ui.Verbose("The browser was redirected back with an authorization code and the expected state.");
+                ui.Verbose("The browser was redirected back with an authorization code and the expected state; its page waits for the code exchange.");
             }
             else
             {
@@ -128,18 +140,47 @@ public sealed class CodexLoginFlow
                 code = RedirectPaste.GetCode(pasted, request.State);
                 ui.Verbose("Read an authorization code from the pasted text (the state matched, or none was pasted).");
             }
+
+            CodexTokens tokens;
+            try
+            {
+                tokens = Exchange(code, request.Pkce.Verifier, ui, cancellationToken);
+            }
+            catch (MoltbotException ex)
+            {
+                // The token client's messages carry the provider's error, never a code, verifier or token.
+                listener?.Answer(false, "Sign-in failed", ex.Message + " Return to PowerShell; you can close this window.");
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                listener?.Answer(false, "Sign-in cancelled", "The sign-in was cancelled in PowerShell during the code exchange. Nothing was stored; you can close this window.");
+                throw;
+            }
+            listener?.Answer(true, "Signed in",
+                "Moltbot exchanged the code for a credential; PowerShell stores it and shows the result. You can close this window.");
+            return tokens;
         }
         finally
         {
             listener?.Dispose();
         }
+    }
 
+    /// <summary>How long <see cref="CallbackListener.DescribePortHolder"/> may take when the callback port is taken.</summary>
+    private static readonly TimeSpan PortProbeTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rejected callback requests are summed up in at most one warning per this interval (after the first).</summary>
+    internal static readonly TimeSpan RejectionSummaryInterval = TimeSpan.FromSeconds(30);
+
+    private CodexTokens Exchange(string code, string verifier, ICodexLoginUi ui, CancellationToken cancellationToken)
+    {
         ui.Verbose($"Exchanging the authorization code (with the PKCE verifier) at {_options.TokenEndpoint.AbsoluteUri}.");
         var http = _http ?? new HttpClient();
         try
         {
             var tokens = new CodexTokenClient(_options, http, _clock)
-                .ExchangeCodeAsync(code, request.Pkce.Verifier, cancellationToken).GetAwaiter().GetResult();
+                .ExchangeCodeAsync(code, verifier, cancellationToken).GetAwaiter().GetResult();
             ui.Verbose($"Signed in to ChatGPT account {tokens.AccountId}{(tokens.Email is null ? string.Empty : $" ({tokens.Email})")}; the access token expires {tokens.Expires.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}.");
             return tokens;
         }
@@ -156,21 +197,22 @@ public sealed class CodexLoginFlow
     {
         using var timeout = new CancellationTokenSource(settings.Timeout, _clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var rejected = new ConcurrentQueue<string>();
-        listener.RequestRejected += (status, reason) => rejected.Enqueue($"The callback answered {status} ({reason}) to a request that does not complete this sign-in; still waiting.");
+        var rejected = new RejectionSummary(_clock);
+        listener.RequestRejected += rejected.Add;
         var started = _clock.GetTimestamp();
         var wait = listener.WaitAsync(linked.Token);
         try
         {
             while (!Completed(wait, settings.ProgressInterval))
             {
-                Drain(rejected, ui);
+                rejected.Report(ui, final: false);
                 ui.Waiting(_clock.GetElapsedTime(started), settings.Timeout, listener.RedirectUri.AbsoluteUri);
             }
-            Drain(rejected, ui);
+            rejected.Report(ui, final: true);
         }
         finally
         {
+            listener.RequestRejected -= rejected.Add;
             ui.WaitingDone();
         }
 
@@ -208,11 +250,69 @@ public sealed class CodexLoginFlow
         }
     }
 
-    private static void Drain(ConcurrentQueue<string> messages, ICodexLoginUi ui)
+    /// <summary>
+    /// Turns rejected callback requests into few warnings, so that a local process cannot flood the console: the first
+    /// one at once (it tells a user with a stale or altered link what happened), then one line that counts the others,
+    /// at most every <see cref="RejectionSummaryInterval"/>, and one for the rest when the wait ends.
+    /// </summary>
+    private sealed class RejectionSummary
     {
-        while (messages.TryDequeue(out var message))
+        private readonly object _gate = new();
+        private readonly TimeProvider _clock;
+        private readonly SortedDictionary<(int Status, string Reason), int> _pending = new();
+        private string? _first;
+        private bool _firstShown;
+        private long _lastReport;
+
+        public RejectionSummary(TimeProvider clock)
         {
-            ui.Warning(message);
+            _clock = clock;
+            _lastReport = clock.GetTimestamp();
+        }
+
+        public void Add(int status, string reason)
+        {
+            lock (_gate)
+            {
+                if (_first is null)
+                {
+                    _first = $"The callback answered {status} ({reason}) to a request that does not complete this sign-in; still waiting. Further refused requests are counted, not shown one by one.";
+                    return;
+                }
+                var key = (status, reason);
+                _pending[key] = _pending.TryGetValue(key, out var n) ? n + 1 : 1;
+            }
+        }
+
+        public void Report(ICodexLoginUi ui, bool final)
+        {
+            string? first = null;
+            string? summary = null;
+            lock (_gate)
+            {
+                if (_first is not null && !_firstShown)
+                {
+                    _firstShown = true;
+                    first = _first;
+                    _lastReport = _clock.GetTimestamp();
+                }
+                if (_pending.Count > 0 && (final || _clock.GetElapsedTime(_lastReport) >= RejectionSummaryInterval))
+                {
+                    var total = _pending.Values.Sum();
+                    summary = $"The callback refused {total} more request{(total == 1 ? string.Empty : "s")} that do not complete this sign-in: " +
+                              string.Join(", ", _pending.Select(p => $"{p.Value} x {p.Key.Status} ({p.Key.Reason})")) + ".";
+                    _pending.Clear();
+                    _lastReport = _clock.GetTimestamp();
+                }
+            }
+            if (first is not null)
+            {
+                ui.Warning(first);
+            }
+            if (summary is not null)
+            {
+                ui.Warning(summary);
+            }
         }
     }
 }

@@ -110,10 +110,10 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
 
         public HostUi(ConnectMoltbotProviderCommand cmdlet) => _cmdlet = cmdlet;
 
-        public void ShowUrl(string url, bool manual)
+        public void ShowUrl(string url, bool manual, string? landing)
         {
             _cmdlet.WriteHost(manual
-                ? "Open this URL in a browser and sign in. The browser then tries to load a page on localhost that does not answer; copy that page's full address from the address bar:"
+                ? $"Open this URL in a browser and sign in. The browser then lands on {landing ?? "a page on localhost that does not answer"}; copy that page's full address from the address bar:"
                 : "Sign in to OpenAI (ChatGPT) in the browser. If no browser opened, open this URL:");
             _cmdlet.WriteHost("  " + url);
         }

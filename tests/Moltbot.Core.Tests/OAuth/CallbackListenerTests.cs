@@ -14,6 +14,9 @@ public sealed class CallbackListenerTests : IDisposable
     private const string State = "0123456789abcdef0123456789abcdef";
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
     private readonly int _port = OAuthTest.FreePort();
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public CallbackListenerTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
 
     public void Dispose() => _http.Dispose();
 
@@ -66,12 +69,16 @@ public sealed class CallbackListenerTests : IDisposable
         }
         Assert.False(wait.IsCompleted);
 
-        var ok = await GetAsync("/auth/callback?code=ac_the-code&state=" + State + "&iss=http%3A%2F%2F127.0.0.1%3A1");
+        var browser = GetAsync("/auth/callback?code=ac_the-code&state=" + State + "&iss=http%3A%2F%2F127.0.0.1%3A1");
+        var result = await wait;
+        // The browser's request is held until the caller reports the outcome of the code exchange.
+        Assert.False(browser.IsCompleted);
+        listener.Answer(true, "Signed in", "The exchange worked.");
+        var ok = await browser;
         Assert.Equal(HttpStatusCode.OK, ok.Status);
         Assert.Contains("Signed in", ok.Body);
         Assert.DoesNotContain("ac_the-code", ok.Body);
 
-        var result = await wait;
         Assert.False(result.IsError);
         Assert.Equal("ac_the-code", result.Code);
         Assert.DoesNotContain("ac_the-code", result.ToString());
@@ -101,8 +108,10 @@ public sealed class CallbackListenerTests : IDisposable
         using (var listener = Start())
         {
             var wait = listener.WaitAsync(CancellationToken.None);
-            await GetAsync("/auth/callback?code=c&state=" + State);
+            var browser = GetAsync("/auth/callback?code=c&state=" + State);
             await wait;
+            listener.Answer(false, "Sign-in failed", "The exchange failed.");
+            Assert.Contains("Sign-in failed", (await browser).Body);
         }
         AssertPortFree();
     }
@@ -155,6 +164,59 @@ public sealed class CallbackListenerTests : IDisposable
         }
         listener.Dispose();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+    }
+
+    [Fact]
+    public async Task Clients_that_trickle_their_request_do_not_delay_the_real_callback()
+    {
+        // Issue 12 finding 3: the old listener answered one request at a time and, closing the answer to a request
+        // with a body, waited for that body; a client sending 1 byte every 0.8 s held it until the login timed out.
+        using var listener = Start();
+        listener.RequestReadTimeout = TimeSpan.FromSeconds(3);
+        var rejected = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var firstRejection = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.RequestRejected += (status, _) =>
+        {
+            rejected.Enqueue(status);
+            firstRejection.TrySetResult();
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var wait = listener.WaitAsync(cts.Token);
+        var interval = TimeSpan.FromMilliseconds(800);
+        var host = $"Host: localhost:{_port}\r\n";
+        // A POST with a body it never finishes, a GET with a body (never read: the callback is a GET), and a request
+        // whose head never ends.
+        await using var post = await TricklingClient.StartAsync(_port,
+            $"POST /auth/callback?code=c&state={State} HTTP/1.1\r\n{host}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n", interval);
+        await firstRejection.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await using var getWithBody = await TricklingClient.StartAsync(_port,
+            $"GET /auth/callback?code=c&state=wrong HTTP/1.1\r\n{host}Content-Length: 100000\r\n\r\n", interval);
+        await using var endlessHead = await TricklingClient.StartAsync(_port, $"GET /auth/callback?code=c&state={State} HTTP/1.1\r\n{host}X-Slow: ", interval);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // let them trickle a byte or two
+
+        var sent = System.Diagnostics.Stopwatch.StartNew();
+        var browser = GetAsync("/auth/callback?code=the-real-code&state=" + State);
+        var result = await wait.WaitAsync(TimeSpan.FromSeconds(20));
+        var receivedMs = sent.ElapsedMilliseconds;
+        listener.Answer(true, "Signed in", "The exchange worked.");
+        var page = await browser;
+        var answeredMs = sent.ElapsedMilliseconds;
+        Assert.Equal("the-real-code", result.Code);
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Contains("Signed in", page.Body);
+
+        // The per-request read deadline closes the connection whose head never ends, with a 408.
+        var headClosed = System.Diagnostics.Stopwatch.StartNew();
+        await endlessHead.Closed.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.StartsWith("HTTP/1.1 408", endlessHead.Received);
+        Assert.StartsWith("HTTP/1.1 405", post.Received);
+        Assert.StartsWith("HTTP/1.1 400", getWithBody.Received);
+        Assert.Contains(405, rejected);
+        Assert.Contains(400, rejected);
+        Assert.Contains(408, rejected);
+        _output.WriteLine($"3 trickling clients (1 byte / {interval.TotalMilliseconds:0} ms) connected before the callback: the real callback was received " +
+                          $"{receivedMs} ms and answered {answeredMs} ms after it was sent; the endless head got 408 {headClosed.ElapsedMilliseconds} ms later " +
+                          $"(read deadline {listener.RequestReadTimeout.TotalSeconds:0} s).");
     }
 
     private void AssertPortFree()

@@ -116,10 +116,13 @@ internal sealed class RecordingUi : ICodexLoginUi
 
     public bool? ManualShown { get; private set; }
 
-    public void ShowUrl(string url, bool manual)
+    public string? Landing { get; private set; }
+
+    public void ShowUrl(string url, bool manual, string? landing)
     {
         Urls.Add(url);
         ManualShown = manual;
+        Landing = landing;
     }
 
     void ICodexLoginUi.Verbose(string message) => Verbose.Add(message);
@@ -153,5 +156,85 @@ internal sealed class FakeBrowser : IBrowserLauncher
             Running = Task.Run(() => _behaviour(url));
         }
         return true;
+    }
+}
+
+/// <summary>
+/// A local client that sends a request head (or only the start of one) and then trickles one byte every
+/// <c>interval</c>, the way a slow or hostile local process can hold a connection to the callback.
+/// </summary>
+internal sealed class TricklingClient : IAsyncDisposable
+{
+    private readonly TcpClient _client = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly StringBuilder _received = new();
+    private Task _trickle = Task.CompletedTask;
+
+    private TricklingClient()
+    {
+    }
+
+    /// <summary>Completes when the server has closed the connection (or reset it).</summary>
+    public Task Closed { get; private set; } = Task.CompletedTask;
+
+    /// <summary>What the server sent back so far.</summary>
+    public string Received
+    {
+        get
+        {
+            lock (_received)
+            {
+                return _received.ToString();
+            }
+        }
+    }
+
+    public static async Task<TricklingClient> StartAsync(int port, string head, TimeSpan interval)
+    {
+        var trickler = new TricklingClient();
+        await trickler._client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = trickler._client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        trickler._trickle = Task.Run(async () =>
+        {
+            try
+            {
+                while (!trickler._stop.IsCancellationRequested)
+                {
+                    await Task.Delay(interval, trickler._stop.Token);
+                    await stream.WriteAsync(new[] { (byte)'a' }, trickler._stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.IO.IOException or SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        trickler.Closed = Task.Run(async () =>
+        {
+            var buffer = new byte[4096];
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(buffer, trickler._stop.Token)) > 0)
+                {
+                    lock (trickler._received)
+                    {
+                        trickler._received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.IO.IOException or SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        return trickler;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _client.Dispose();
+        await Task.WhenAll(_trickle, Closed);
+        _stop.Dispose();
     }
 }

@@ -10,6 +10,8 @@
 //                               deny           press "Cancel" on the login page: callback gets
 //                                              error=access_denied with the real state
 //   MOLTBOT_TEST_BROWSER_OUTPUT  file to which the final callback URL is also appended (any mode)
+//   MOLTBOT_TEST_BROWSER_PAGE    file to which the callback's answer is written as JSON {status, ms, body}
+//                                (ms: from sending the callback request to the end of its answer)
 //   MOLTBOT_TEST_LOGIN / MOLTBOT_TEST_PASSWORD  credentials typed into the form (any are accepted)
 //   MOLTBOT_TEST_BROWSER_TIMEOUT_MS  overall limit, default 30000
 //   MOLTBOT_TEST_BROWSER_VERBOSE=1   trace the visited paths on stderr (no codes or tokens)
@@ -232,8 +234,12 @@ if (MODE === 'print') {
 
 let cbRes;
 try {
+  const sent = Date.now();
   cbRes = await fetch(callback, { redirect: 'manual', headers: { 'user-agent': 'moltbot-test-browser/1', accept: 'text/html,*/*' } });
-  await cbRes.arrayBuffer();
+  const page = await cbRes.text();
+  if (env.MOLTBOT_TEST_BROWSER_PAGE) {
+    fs.writeFileSync(env.MOLTBOT_TEST_BROWSER_PAGE, JSON.stringify({ status: cbRes.status, ms: Date.now() - sent, body: page }));
+  }
 } catch (err) {
   fail(4, `callback ${redact(callback.href)} not reachable: ${err.cause?.code || err.message}`);
 }
