@@ -91,6 +91,8 @@ Get-MoltbotAgent | Out-Host
 Get-MoltbotAgent evil | Format-List | Out-Host
 Get-MoltbotAuthOrder -Agent main | Out-Host
 Resolve-MoltbotAuthProfile -Agent main -Provider openrouter | Out-Host
+Get-MoltbotAuthOrder -Agent main | Format-List | Out-Host
+Resolve-MoltbotAuthProfile -Agent main -Provider openrouter | Format-List | Out-Host
 Resolve-MoltbotAuthProfile -Agent evil -Model (Get-MoltbotAgent evil).Model | Out-Host
 Get-MoltbotAccessToken -Agent main -ProfileId $ClearId -Verbose | Out-Host
 Get-MoltbotAccessToken -Agent main -ProfileId $ClearId | Format-List | Out-Host
