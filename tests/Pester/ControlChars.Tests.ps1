@@ -178,6 +178,21 @@ foreach ($line in 'Remove-MoltbotAuthProfile -Agent main -ProfileId ', 'Get-Molt
     }
 }
 
+Describe 'The list views' {
+    It 'show every public property of <Type>, so Format-List never falls back to the raw properties' -TestCases @(
+        'MoltbotAuthProfile', 'MoltbotAgent', 'MoltbotAuthOrder', 'MoltbotProfileCandidate', 'MoltbotLegacyImport', 'MoltbotStateInfo', 'MoltbotAccessToken' | ForEach-Object { @{ Type = $_ } }
+    ) {
+        param($Type)
+        $t = [type] "Moltbot.Models.$Type"
+        $properties = $t.GetProperties() | Where-Object { -not $_.GetCustomAttributes([System.Management.Automation.HiddenAttribute], $true) } | ForEach-Object Name
+        $list = Get-FormatData -TypeName $t.FullName -PowerShellVersion $PSVersionTable.PSVersion | ForEach-Object FormatViewDefinition |
+            Where-Object { $_.Control -is [System.Management.Automation.ListControl] }
+        $list | Should -HaveCount 1
+        $labels = $list.Control.Entries[0].Items | ForEach-Object { if ($_.Label) { $_.Label } else { $_.DisplayEntry.Value } }
+        ($labels | Sort-Object) | Should -Be ($properties | Sort-Object)
+    }
+}
+
 Describe 'Crash inputs of -ExpiresIn and wildcards (issue 12, finding 8)' {
     BeforeEach {
         $script:State = New-TestStateDir
