@@ -20,12 +20,14 @@ public enum MoltbotErrorKind
 
 /// <summary>
 /// The one exception type the core throws for expected failures. <see cref="ErrorId"/> is stable and becomes the
-/// first part of the PowerShell FullyQualifiedErrorId. Messages never contain secrets.
+/// first part of the PowerShell FullyQualifiedErrorId. Messages never contain secrets, and never a raw terminal control
+/// character: the message goes through <see cref="DisplayText.EscapeMessage"/> (a profile id read from a store may hold
+/// one); <see cref="Target"/> keeps the true value.
 /// </summary>
 public class MoltbotException : Exception
 {
     public MoltbotException(string errorId, MoltbotErrorKind kind, string message, string? target = null, Exception? inner = null)
-        : base(message, inner)
+        : base(DisplayText.EscapeMessage(message), inner)
     {
         ErrorId = errorId;
         Kind = kind;
@@ -61,6 +63,8 @@ public static class ErrorIds
     public const string InvalidApiKey = "MoltbotInvalidApiKey";
     public const string InvalidProvider = "MoltbotInvalidProvider";
     public const string InvalidExpiresIn = "MoltbotInvalidExpiresIn";
+    /// <summary>A -Agent, -Name, -Provider or -ProfileId wildcard that is not a valid pattern (such as '['). InvalidArgument.</summary>
+    public const string InvalidWildcard = "MoltbotInvalidWildcard";
     public const string ProviderMismatch = "MoltbotProviderMismatch";
     public const string WriteFailed = "MoltbotWriteFailed";
 

@@ -149,7 +149,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
         {
             try
             {
-                _cmdlet.Host.UI.Write($"Paste the redirect URL ({redirectUri}?code=...) or the code: ");
+                _cmdlet.Host.UI.Write(DisplayText.EscapeMessage($"Paste the redirect URL ({redirectUri}?code=...) or the code: "));
                 return _cmdlet.Host.UI.ReadLine();
             }
             catch (Exception ex) when (ex is PSInvalidOperationException or NotImplementedException or PSNotImplementedException)

@@ -23,7 +23,8 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
             if (match.Success)
             {
                 var amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                return match.Groups[2].Value.ToLowerInvariant() switch
+                var unit = match.Groups[2].Value.ToLowerInvariant();
+                return Clamped(() => unit switch
                 {
                     "ms" => TimeSpan.FromMilliseconds(amount),
                     "s" => TimeSpan.FromSeconds(amount),
@@ -32,19 +33,42 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
                     "w" => TimeSpan.FromDays(amount * 7),
                     "y" => TimeSpan.FromDays(amount * 365),
                     _ => TimeSpan.FromDays(amount),
-                };
+                }, text);
             }
             if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var parsed))
             {
                 return parsed;
             }
             throw new ArgumentTransformationMetadataException(
-                $"'{text}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
+                $"'{Core.DisplayText.Escape(text)}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
         }
         if (value is int or long or double)
         {
-            return TimeSpan.FromDays(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            var days = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+            return Clamped(() => TimeSpan.FromDays(days), value.ToString()!);
         }
         return inputData;
+    }
+
+    /// <summary>
+    /// A duration beyond what a TimeSpan holds (<c>99999999999d</c>) becomes <see cref="TimeSpan.MaxValue"/> rather
+    /// than an OverflowException, so the cmdlet refuses it as it refuses any expiry past year 9999: with
+    /// <c>MoltbotInvalidExpiresIn</c> (issue 12, finding 8). NaN is not a duration.
+    /// </summary>
+    private static TimeSpan Clamped(Func<TimeSpan> make, string text)
+    {
+        try
+        {
+            return make();
+        }
+        catch (OverflowException)
+        {
+            return TimeSpan.MaxValue;
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentTransformationMetadataException(
+                $"'{Core.DisplayText.Escape(text)}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
+        }
     }
 }

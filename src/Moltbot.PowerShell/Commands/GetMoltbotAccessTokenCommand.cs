@@ -84,7 +84,7 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
         return chosen.ProfileId;
     }
 
-    internal static void WriteResultDiagnostics(Cmdlet cmdlet, AccessTokenResult result)
+    internal static void WriteResultDiagnostics(MoltbotCmdlet cmdlet, AccessTokenResult result)
     {
         if (result.RefreshLockAcquiredUtc is { } acquired)
         {

@@ -23,10 +23,11 @@ public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
 
     protected override void ProcessItem()
     {
+        var patterns = WildcardPatterns(nameof(Name), Name);
         var agents = State.ListAgents();
         foreach (var agent in agents)
         {
-            if (Name is not null && !Name.Any(n => new WildcardPattern(n, WildcardOptions.IgnoreCase).IsMatch(agent.Id)))
+            if (patterns is not null && !patterns.Any(p => p.IsMatch(agent.Id)))
             {
                 continue;
             }

@@ -30,7 +30,7 @@ public sealed class GetMoltbotAuthOrderCommand : MoltbotCmdlet
 
     protected override void ProcessItem()
     {
-        var pattern = Provider is null ? null : new WildcardPattern(Provider, WildcardOptions.IgnoreCase);
+        var pattern = Provider is null ? null : Wildcard(nameof(Provider), Provider);
         if (Global)
         {
             foreach (var (provider, ids) in State.Config.AuthOrders.OrderBy(kv => kv.Key))

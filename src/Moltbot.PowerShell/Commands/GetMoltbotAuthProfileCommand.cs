@@ -38,6 +38,10 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
 
     protected override void ProcessItem()
     {
+        // Every pattern is checked before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
+        WildcardPatterns(nameof(Agent), Agent);
+        WildcardPatterns(nameof(Provider), Provider);
+        WildcardPatterns(nameof(ProfileId), ProfileId);
         var agents = State.ListAgents();
         var selected = new List<Core.Agents.AgentLocation>();
         if (Agent is null)
@@ -50,7 +54,7 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             {
                 if (WildcardPattern.ContainsWildcardCharacters(name))
                 {
-                    var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                    var pattern = Wildcard(nameof(Agent), name);
                     selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
                     continue;
                 }
@@ -72,8 +76,8 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             }
         }
 
-        var providerPatterns = Patterns(Provider);
-        var profilePatterns = Patterns(ProfileId);
+        var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
+        var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
         var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
@@ -114,7 +118,4 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             }
         }
     }
-
-    private static List<WildcardPattern>? Patterns(string[]? values) =>
-        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToList();
 }

@@ -62,6 +62,90 @@ public abstract class MoltbotCmdlet : PSCmdlet
 
     protected abstract void ProcessItem();
 
+    // What a cmdlet writes for a person goes through DisplayText (issue 12, finding 11): a profile id, email, path or
+    // CLI answer can hold terminal control characters, which must reach the host escaped. These hide Cmdlet's own
+    // methods, so every call in a derived cmdlet (or through a reference typed as one) takes them; the output objects
+    // keep the true values.
+
+    /// <inheritdoc cref="Cmdlet.WriteVerbose(string)"/>
+    public new void WriteVerbose(string text) => base.WriteVerbose(DisplayText.EscapeMessage(text));
+
+    /// <inheritdoc cref="Cmdlet.WriteDebug(string)"/>
+    public new void WriteDebug(string text) => base.WriteDebug(DisplayText.EscapeMessage(text));
+
+    /// <inheritdoc cref="Cmdlet.WriteWarning(string)"/>
+    public new void WriteWarning(string text) => base.WriteWarning(DisplayText.EscapeMessage(text));
+
+    /// <inheritdoc cref="Cmdlet.WriteInformation(object, string[])"/>
+    public new void WriteInformation(object messageData, string[] tags) => base.WriteInformation(messageData switch
+    {
+        HostInformationMessage host => new HostInformationMessage
+        {
+            Message = DisplayText.EscapeMessage(host.Message),
+            NoNewLine = host.NoNewLine,
+            ForegroundColor = host.ForegroundColor,
+            BackgroundColor = host.BackgroundColor,
+        },
+        string text => DisplayText.EscapeMessage(text),
+        _ => messageData,
+    }, tags);
+
+    /// <inheritdoc cref="Cmdlet.WriteProgress(ProgressRecord)"/>
+    public new void WriteProgress(ProgressRecord progressRecord)
+    {
+        progressRecord.Activity = DisplayText.Escape(progressRecord.Activity);
+        progressRecord.StatusDescription = DisplayText.Escape(progressRecord.StatusDescription);
+        if (progressRecord.CurrentOperation is { } operation)
+        {
+            progressRecord.CurrentOperation = DisplayText.Escape(operation);
+        }
+        base.WriteProgress(progressRecord);
+    }
+
+    /// <inheritdoc cref="Cmdlet.WriteError(ErrorRecord)"/>
+    public new void WriteError(ErrorRecord errorRecord) => base.WriteError(MoltbotErrors.ForDisplay(errorRecord));
+
+    /// <inheritdoc cref="Cmdlet.ThrowTerminatingError(ErrorRecord)"/>
+    public new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(MoltbotErrors.ForDisplay(errorRecord));
+
+    /// <inheritdoc cref="Cmdlet.ShouldProcess(string, string)"/>
+    public new bool ShouldProcess(string target, string action) =>
+        base.ShouldProcess(DisplayText.EscapeMessage(target), DisplayText.EscapeMessage(action));
+
+    /// <inheritdoc cref="Cmdlet.ShouldProcess(string)"/>
+    public new bool ShouldProcess(string target) => base.ShouldProcess(DisplayText.EscapeMessage(target));
+
+    /// <inheritdoc cref="Cmdlet.ShouldContinue(string, string)"/>
+    public new bool ShouldContinue(string query, string caption) =>
+        base.ShouldContinue(DisplayText.EscapeMessage(query), DisplayText.EscapeMessage(caption));
+
+    /// <summary>
+    /// The patterns of a wildcard parameter (-Agent, -Name, -Provider, -ProfileId), checked up front: a pattern
+    /// PowerShell cannot parse (such as <c>[</c>) is a typed <c>MoltbotInvalidWildcard</c> (InvalidArgument), never a
+    /// WildcardPatternException out of the first match. Null when the parameter was not given.
+    /// </summary>
+    internal static List<WildcardPattern>? WildcardPatterns(string parameterName, IEnumerable<string>? values) =>
+        values?.Select(v => Wildcard(parameterName, v)).ToList();
+
+    /// <inheritdoc cref="WildcardPatterns"/>
+    internal static WildcardPattern Wildcard(string parameterName, string value)
+    {
+        var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch(string.Empty); // WildcardPattern parses on first use
+        }
+        catch (WildcardPatternException ex)
+        {
+            throw new MoltbotException(ErrorIds.InvalidWildcard, MoltbotErrorKind.InvalidArgument,
+                $"-{parameterName} '{value}' is not a valid wildcard pattern: {ex.Message}", value, ex)
+            {
+                RecommendedAction = "Escape a literal '[' or ']' with a backtick (`[), or pass the value through [WildcardPattern]::Escape().",
+            };
+        }
+        return pattern;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>

@@ -15,16 +15,39 @@ namespace Moltbot.Completers;
 /// <summary>Shared helpers: case-insensitive wildcard matching on what was typed, and quoting that re-parses.</summary>
 internal static class Completion
 {
+    /// <summary>
+    /// The completions of what was typed. The list item and the tooltip go through DisplayText (a stored id may hold
+    /// terminal control characters); the completion text re-parses to the exact value (see <see cref="Quote"/>).
+    /// </summary>
     public static IEnumerable<CompletionResult> Results(IEnumerable<string> candidates, string wordToComplete, Func<string, string>? tooltip = null)
     {
         var typed = TrimQuotes(wordToComplete ?? string.Empty);
-        var pattern = new WildcardPattern(typed + "*", WildcardOptions.IgnoreCase);
+        var pattern = Pattern(typed + "*");
         return candidates
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Where(c => pattern.IsMatch(c))
             .OrderBy(c => c, StringComparer.OrdinalIgnoreCase)
-            .Select(c => new CompletionResult(Quote(c), c, CompletionResultType.ParameterValue, tooltip?.Invoke(c) ?? c))
+            .Select(c => new CompletionResult(Quote(c), DisplayText.Escape(c), CompletionResultType.ParameterValue, DisplayText.Escape(tooltip?.Invoke(c) ?? c)))
             .ToList();
+    }
+
+    /// <summary>
+    /// A wildcard pattern of what the command line holds so far; one PowerShell cannot parse (a lone '[') is matched
+    /// literally, since a completer must not fail while the user is still typing.
+    /// </summary>
+    public static WildcardPattern Pattern(string value)
+    {
+        var pattern = new WildcardPattern(value, WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch(string.Empty);
+            return pattern;
+        }
+        catch (WildcardPatternException)
+        {
+            var literal = value.EndsWith('*') ? WildcardPattern.Escape(value[..^1]) + "*" : WildcardPattern.Escape(value);
+            return new WildcardPattern(literal, WildcardOptions.IgnoreCase);
+        }
     }
 
     public static string TrimQuotes(string value)
@@ -40,9 +63,37 @@ internal static class Completion
         return value;
     }
 
-    /// <summary>Quotes a value whose characters would not re-parse as one bare word (spaces, '@' , '$', quotes...).</summary>
+    /// <summary>
+    /// Quotes a value whose characters would not re-parse as one bare word (spaces, '@' , '$', quotes...). A value
+    /// holding a terminal control character becomes a double-quoted string with backtick escapes (<c>`e</c>,
+    /// <c>`u{9B}</c>), so the command line never holds the raw character and still parses to the exact value.
+    /// </summary>
     public static string Quote(string value)
     {
+        if (DisplayText.ContainsUnsafe(value))
+        {
+            var sb = new System.Text.StringBuilder(value.Length + 16).Append('"');
+            foreach (var ch in value)
+            {
+                if (ch == '\x1B')
+                {
+                    sb.Append("`e");
+                }
+                else if (DisplayText.IsUnsafe(ch))
+                {
+                    sb.Append("`u{").Append(((int)ch).ToString("X", System.Globalization.CultureInfo.InvariantCulture)).Append('}');
+                }
+                else if (ch is '`' or '"' or '$' or '\u201C' or '\u201D' or '\u201E')
+                {
+                    sb.Append('`').Append(ch);
+                }
+                else
+                {
+                    sb.Append(ch);
+                }
+            }
+            return sb.Append('"').ToString();
+        }
         foreach (var ch in value)
         {
             if (!(char.IsLetterOrDigit(ch) || ch == '-' || ch == '_' || ch == '.' || ch == ':' || ch == '/'))
@@ -75,7 +126,7 @@ internal static class Completion
         };
         foreach (var agent in agents)
         {
-            if (agentFilter is not null && !agentFilter.Any(f => new WildcardPattern(f, WildcardOptions.IgnoreCase).IsMatch(agent.Id)))
+            if (agentFilter is not null && !agentFilter.Any(f => Pattern(f).IsMatch(agent.Id)))
             {
                 continue;
             }

@@ -1,4 +1,6 @@
 using System;
+using System.Management.Automation;
+using Moltbot.Core;
 
 namespace Moltbot.Models;
 
@@ -28,6 +30,23 @@ public sealed class MoltbotAccessToken
     /// <summary>True when this call refreshed the credential at the token endpoint.</summary>
     public bool Refreshed { get; set; }
 
+    // Shown by the default views (through DisplayText; the properties keep the true values).
+
+    [Hidden]
+    public string AgentDisplay => DisplayText.Escape(Agent);
+
+    [Hidden]
+    public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
+
+    [Hidden]
+    public string ProviderDisplay => DisplayText.Escape(Provider);
+
+    [Hidden]
+    public string TypeDisplay => DisplayText.Escape(Type);
+
+    [Hidden]
+    public string AccountIdDisplay => DisplayText.Escape(AccountId);
+
     /// <summary>Never shows the token.</summary>
-    public override string ToString() => $"{Agent}/{ProfileId} ({Provider}, {Type}, expires {(Expires == DateTime.MaxValue ? "never" : Expires.ToString("u", System.Globalization.CultureInfo.InvariantCulture))})";
+    public override string ToString() => DisplayText.Escape($"{Agent}/{ProfileId} ({Provider}, {Type}, expires {(Expires == DateTime.MaxValue ? "never" : Expires.ToString("u", System.Globalization.CultureInfo.InvariantCulture))})");
 }

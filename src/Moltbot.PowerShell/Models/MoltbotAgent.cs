@@ -1,3 +1,6 @@
+using System.Management.Automation;
+using Moltbot.Core;
+
 namespace Moltbot.Models;
 
 /// <summary>An OpenClaw agent: from <c>agents.list</c> in openclaw.json and/or its folder on disk.</summary>
@@ -24,5 +27,26 @@ public sealed class MoltbotAgent
 
     public string StorePath { get; set; } = string.Empty;
 
-    public override string ToString() => Id;
+    // Shown by the default views (through DisplayText; the properties keep the true values).
+
+    [Hidden]
+    public string IdDisplay => DisplayText.Escape(Id);
+
+    [Hidden]
+    public string NameDisplay => DisplayText.Escape(Name);
+
+    [Hidden]
+    public string AgentDirDisplay => DisplayText.Escape(AgentDir);
+
+    [Hidden]
+    public string WorkspaceDisplay => DisplayText.Escape(Workspace);
+
+    [Hidden]
+    public string ModelDisplay => DisplayText.Escape(Model);
+
+    [Hidden]
+    public string StorePathDisplay => DisplayText.Escape(StorePath);
+
+    /// <summary>The id, escaped for a terminal.</summary>
+    public override string ToString() => DisplayText.Escape(Id);
 }

@@ -1,4 +1,6 @@
 using System;
+using System.Management.Automation;
+using Moltbot.Core;
 
 namespace Moltbot.Models;
 
@@ -18,5 +20,17 @@ public sealed class MoltbotAuthOrder
     /// <summary>The file the order lives in.</summary>
     public string Path { get; set; } = string.Empty;
 
-    public override string ToString() => Provider + ": " + string.Join(", ", ProfileId);
+    // Shown by the default view (through DisplayText; the properties keep the true values).
+
+    [Hidden]
+    public string AgentDisplay => DisplayText.Escape(Agent);
+
+    [Hidden]
+    public string ProviderDisplay => DisplayText.Escape(Provider);
+
+    /// <summary>The profile ids, comma-separated and escaped.</summary>
+    [Hidden]
+    public string ProfileIdDisplay => DisplayText.Escape(string.Join(", ", ProfileId));
+
+    public override string ToString() => DisplayText.Escape(Provider + ": " + string.Join(", ", ProfileId));
 }

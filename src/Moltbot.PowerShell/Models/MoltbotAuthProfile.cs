@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Management.Automation;
+using Moltbot.Core;
 
 namespace Moltbot.Models;
 
@@ -98,5 +99,39 @@ public sealed class MoltbotAuthProfile
         : Expires == DateTime.MinValue ? "unknown"
         : Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
-    public override string ToString() => Agent + "/" + ProfileId;
+    // The default views show these (Moltbot.format.ps1xml): the values through DisplayText, so a control character a
+    // store holds reaches the terminal escaped (issue 12, finding 11). Hidden, like ExpiresDisplay.
+
+    [Hidden]
+    public string AgentDisplay => DisplayText.Escape(Agent);
+
+    [Hidden]
+    public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
+
+    [Hidden]
+    public string ProviderDisplay => DisplayText.Escape(Provider);
+
+    [Hidden]
+    public string TypeDisplay => DisplayText.Escape(Type);
+
+    [Hidden]
+    public string AccountDisplay => DisplayText.Escape(Account);
+
+    [Hidden]
+    public string AccountIdDisplay => DisplayText.Escape(AccountId);
+
+    [Hidden]
+    public string EmailDisplay => DisplayText.Escape(Email);
+
+    [Hidden]
+    public string DisplayNameDisplay => DisplayText.Escape(DisplayName);
+
+    [Hidden]
+    public string DisabledReasonDisplay => DisplayText.Escape(DisabledReason);
+
+    [Hidden]
+    public string PathDisplay => DisplayText.Escape(Path);
+
+    /// <summary>Agent/ProfileId, escaped for a terminal (the properties hold the true values).</summary>
+    public override string ToString() => DisplayText.Escape(Agent + "/" + ProfileId);
 }

@@ -1,3 +1,6 @@
+using System.Management.Automation;
+using Moltbot.Core;
+
 namespace Moltbot.Models;
 
 /// <summary>One entry of a legacy credential file and what the import did with it.</summary>
@@ -18,5 +21,16 @@ public sealed class MoltbotLegacyImport
     /// <summary>Why it was imported or skipped.</summary>
     public string Reason { get; set; } = string.Empty;
 
-    public override string ToString() => $"{Agent}/{ProfileId}: {Reason}";
+    // Shown by the default view (through DisplayText; the properties keep the true values).
+
+    [Hidden]
+    public string AgentDisplay => DisplayText.Escape(Agent);
+
+    [Hidden]
+    public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
+
+    [Hidden]
+    public string ReasonDisplay => DisplayText.Escape(Reason);
+
+    public override string ToString() => DisplayText.Escape($"{Agent}/{ProfileId}: {Reason}");
 }

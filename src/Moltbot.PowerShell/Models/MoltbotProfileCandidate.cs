@@ -1,4 +1,6 @@
 using System;
+using System.Management.Automation;
+using Moltbot.Core;
 
 namespace Moltbot.Models;
 
@@ -29,5 +31,13 @@ public sealed class MoltbotProfileCandidate
     /// <summary>The profile pinned by -Model 'model@profileId'.</summary>
     public string? PinnedProfileId { get; set; }
 
-    public override string ToString() => $"{Rank}. {ProfileId}";
+    // Shown by the default view (through DisplayText; the properties keep the true values).
+
+    [Hidden]
+    public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
+
+    [Hidden]
+    public string ReasonDisplay => DisplayText.Escape(Reason);
+
+    public override string ToString() => DisplayText.Escape($"{Rank}. {ProfileId}");
 }

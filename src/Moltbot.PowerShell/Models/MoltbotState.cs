@@ -1,3 +1,5 @@
+using Moltbot.Core;
+
 namespace Moltbot.Models;
 
 /// <summary>One OpenClaw SQLite database of a state dir.</summary>
@@ -17,7 +19,7 @@ public sealed class MoltbotDatabase
 
     public string Path { get; set; } = string.Empty;
 
-    public override string ToString() => Path;
+    public override string ToString() => DisplayText.Escape(Path);
 }
 
 /// <summary>
@@ -74,5 +76,5 @@ public sealed class MoltbotStateInfo
 
     public string[] Notes { get; set; } = System.Array.Empty<string>();
 
-    public override string ToString() => StateDir;
+    public override string ToString() => DisplayText.Escape(StateDir);
 }
