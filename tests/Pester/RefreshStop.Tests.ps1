@@ -63,13 +63,13 @@ BeforeAll {
     function Assert-RotatedTokenKept([object] $S, [string] $Label, [double] $StopMs) {
         # The answer was delivered (the client waited for it), and the store holds what the IdP issued.
         $fate = Wait-ProxyEvent -Name 'delivered', 'client-gone' -TimeoutMs 30000
-        $fate.event | Should -Be 'delivered' -Because 'the module must wait for the answer of a request the IdP has processed'
         $first = @(Get-RefreshGrants)
         $first | Should -HaveCount 1
         $first[0].status | Should -Be 200
         $entry = Get-Entry $S.Store
-        $entry.refresh | Should -Not -Be $S.OldRefresh
+        $entry.refresh | Should -Not -Be $S.OldRefresh -Because 'the IdP rotated the token the store held'
         Get-TokenFingerprint $entry.refresh | Should -Be $first[0].issued_refresh_token_fp
+        $fate.event | Should -Be 'delivered' -Because 'the module must wait for the answer of a request the IdP has processed'
 
         # The next refresh (directly at the IdP) presents the rotated token and succeeds; the grant is intact.
         $env:MOLTBOT_OPENAI_CODEX_AUTHORITY = $script:Idp.Ready.issuer

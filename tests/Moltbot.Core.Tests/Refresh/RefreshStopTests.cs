@@ -78,8 +78,8 @@ public sealed class RefreshStopTests : IDisposable
 
         var rotated = endpoint.Valid;
         Assert.NotNull(rotated);
-        Assert.Equal(rotated, (string)JsonNode.Parse(File.ReadAllText(store))!["profiles"]![Profile]!["refresh"]!);
-        Assert.Equal(rotated, (string)JsonNode.Parse(File.ReadAllText(copy))!["profiles"]![Profile]!["refresh"]!);
+        Assert.True(rotated == (string?)JsonNode.Parse(File.ReadAllText(store))!["profiles"]![Profile]!["refresh"], "the store holds the rotated token");
+        Assert.True(rotated == (string?)JsonNode.Parse(File.ReadAllText(copy))!["profiles"]![Profile]!["refresh"], "the other agent's copy holds the rotated token");
 
         // The next call presents the rotated token, never the old one, and both agents go on working.
         endpoint.BeforeAnswer = null;
@@ -87,7 +87,7 @@ public sealed class RefreshStopTests : IDisposable
         var result = next.GetAccessToken(nextState.GetAgent("work"), Profile, force: true);
         Assert.True(result.Refreshed);
         Assert.False(endpoint.Revoked);
-        Assert.Equal(new[] { OldRefresh, rotated }, endpoint.Presented);
+        Assert.True(endpoint.Presented.SequenceEqual(new[] { OldRefresh, rotated! }), "the next refresh presented the rotated token");
         Assert.Equal(0, PresentedTwice(endpoint));
     }
 
@@ -105,13 +105,13 @@ public sealed class RefreshStopTests : IDisposable
 
         var rotated = endpoint.Valid;
         var cell = SqliteStateDir.ReadCell(dir.AgentDbPath("main"), "SELECT store_json FROM auth_profile_store WHERE store_key='primary'")!;
-        Assert.Equal(rotated, (string)JsonNode.Parse(cell)!["profiles"]![profile]!["refresh"]!);
+        Assert.True(rotated == (string?)JsonNode.Parse(cell)!["profiles"]![profile]!["refresh"], "the SQLite cell holds the rotated token");
 
         endpoint.BeforeAnswer = null;
         var (next, nextState) = Create(endpoint);
         Assert.True(next.GetAccessToken(nextState.GetAgent("main"), profile, force: true).Refreshed);
         Assert.False(endpoint.Revoked);
-        Assert.Equal(new[] { OldRefresh, rotated }, endpoint.Presented);
+        Assert.True(endpoint.Presented.SequenceEqual(new[] { OldRefresh, rotated! }), "the next refresh presented the rotated token");
         Assert.Equal(0, PresentedTwice(endpoint));
     }
 
@@ -153,7 +153,7 @@ public sealed class RefreshStopTests : IDisposable
 
         var tokens = await client.ExchangeCodeAsync("ac_SECRETCODE_123456", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", stop.Token);
 
-        Assert.Equal("rt_SECRETREFRESH", tokens.Refresh);
+        Assert.True(tokens.Refresh == "rt_SECRETREFRESH", "the exchange returned the issued tokens");
         Assert.Single(endpoint.Requests);
     }
 
