@@ -32,6 +32,9 @@ namespace Moltbot.Core.Refresh;
 /// <see cref="RefreshErrorIds.RefreshFailed"/> with the provider's error code, the stored profile unchanged.</item>
 /// </list>
 /// Within one process, refreshes of one profile are also queued on a semaphore so runspaces do not all poll the file lock.
+/// A cancellation (Ctrl+C) stops a refresh at once until its request is sent; after that the provider has rotated the
+/// token, so the answer is awaited (within <see cref="TokenRefreshOptions.RefreshTimeout"/>), stored and propagated, and
+/// only then is <see cref="OperationCanceledException"/> thrown.
 /// </summary>
 public sealed class TokenRefresher
 {
@@ -149,7 +152,6 @@ public sealed class TokenRefresher
         cancellationToken.ThrowIfCancellationRequested();
         return refreshed;
     }
-
 
     /// <summary>
     /// The ChatGPT/Codex login: provider <c>openai-codex</c> up to OpenClaw 2026.5.x, <c>openai</c> from 2026.6.1
