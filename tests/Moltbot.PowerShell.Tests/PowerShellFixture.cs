@@ -84,6 +84,37 @@ public sealed class MoltbotHost : IDisposable
             terminating);
     }
 
+    /// <summary>
+    /// Starts a script, waits for <paramref name="untilStop"/>, then stops it with PowerShell.Stop() (what Ctrl+C does);
+    /// returns the exception the stopped invocation reported and how long Stop() took to return.
+    /// </summary>
+    public (Exception? Reported, TimeSpan StopToReturn, PSInvocationState State) RunAndStop(string script, Action untilStop)
+    {
+        Secrets.AddFromScript(script, null);
+        Secrets.Harvest(StateDir);
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var pending = ps.BeginInvoke();
+        untilStop();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        ps.Stop();
+        var elapsed = clock.Elapsed;
+        Exception? reported = null;
+        try
+        {
+            ps.EndInvoke(pending);
+        }
+        catch (Exception ex)
+        {
+            reported = ex;
+        }
+        Secrets.Harvest(StateDir);
+        Secrets.Record($"run #{++_runs} (stopped)", Array.Empty<object?>(), ps.Streams, reported);
+        Secrets.AssertClean();
+        return (reported, elapsed, ps.InvocationStateInfo.State);
+    }
+
     public void Dispose()
     {
         try

@@ -181,7 +181,11 @@ public sealed class CodexLoginFlow
         {
             var tokens = new CodexTokenClient(_options, http, _clock)
                 .ExchangeCodeAsync(code, verifier, cancellationToken).GetAwaiter().GetResult();
-            ui.Verbose($"Signed in to ChatGPT account {tokens.AccountId}{(tokens.Email is null ? string.Empty : $" ({tokens.Email})")}; the access token expires {tokens.Expires.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}.");
+            // A stop during the exchange did not abort it (the code is consumed): the caller stores the tokens, then reports the stop.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                ui.Verbose($"Signed in to ChatGPT account {tokens.AccountId}{(tokens.Email is null ? string.Empty : $" ({tokens.Email})")}; the access token expires {tokens.Expires.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}.");
+            }
             return tokens;
         }
         finally

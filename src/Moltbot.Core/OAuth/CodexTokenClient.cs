@@ -1,5 +1,7 @@
 using System;
+using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Text.Json;
 using System.Threading;
@@ -40,7 +42,7 @@ public sealed class CodexTokenClient
             CodeVerifier = codeVerifier,
             RedirectUri = _options.RedirectUri.AbsoluteUri,
         };
-        var response = await SendAsync(ct => _http.RequestAuthorizationCodeTokenAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        var response = await SendAsync((http, ct) => http.RequestAuthorizationCodeTokenAsync(request, ct), cancellationToken).ConfigureAwait(false);
         return Interpret(response, "authorization code", code, codeVerifier);
     }
 
@@ -63,7 +65,7 @@ public sealed class CodexTokenClient
             ClientCredentialStyle = ClientCredentialStyle.PostBody,
             RefreshToken = refreshToken,
         };
-        var response = await SendAsync(ct => _http.RequestRefreshTokenAsync(request, ct), cancellationToken, timeout).ConfigureAwait(false);
+        var response = await SendAsync((http, ct) => http.RequestRefreshTokenAsync(request, ct), cancellationToken, timeout).ConfigureAwait(false);
         return Interpret(response, "refresh token", refreshToken);
     }
 
@@ -73,17 +75,38 @@ public sealed class CodexTokenClient
     /// <summary>The key of <see cref="Exception.Data"/> that holds the token endpoint's HTTP status (an int).</summary>
     public const string HttpStatusKey = "Moltbot.OAuth.HttpStatus";
 
-    private async Task<TokenResponse> SendAsync(Func<CancellationToken, Task<TokenResponse>> send, CancellationToken cancellationToken, TimeSpan? limit = null)
+    /// <summary>
+    /// Sends one token request. <paramref name="cancellationToken"/> stops it only until the request is committed, that
+    /// is until the handler starts writing its form body (connecting, waiting for a pooled connection or a TLS handshake
+    /// are still cancelled at once). From then on the provider may already have consumed the code or rotated the
+    /// refresh token, so the answer is awaited, within what is left of the request limit, and returned: a caller that was
+    /// stopped meanwhile must store it and then report the stop (see <see cref="Moltbot.Core.Refresh.TokenRefresher"/>).
+    /// </summary>
+    private async Task<TokenResponse> SendAsync(Func<HttpMessageInvoker, CancellationToken, Task<TokenResponse>> send, CancellationToken cancellationToken, TimeSpan? limit = null)
     {
         var requestTimeout = limit ?? _options.TokenRequestTimeout;
+        cancellationToken.ThrowIfCancellationRequested();
         using var timeout = new CancellationTokenSource(requestTimeout, _clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var commit = new CommitGate();
+        using var stop = cancellationToken.Register(() =>
+        {
+            if (commit.TryStop())
+            {
+                abort.Cancel();
+            }
+        });
+        using var invoker = new HttpMessageInvoker(new CommitHandler(_http, commit), disposeHandler: true);
         TokenResponse response;
         try
         {
-            response = await send(linked.Token).ConfigureAwait(false);
+            response = await send(invoker, abort.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (commit.Stopped)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException)
         {
             throw Unreachable($"did not answer within {requestTimeout.TotalSeconds:0} s", null);
         }
@@ -91,16 +114,108 @@ public sealed class CodexTokenClient
         {
             throw Unreachable(ex.Message, ex);
         }
-        cancellationToken.ThrowIfCancellationRequested();
         if (response.ErrorType == ResponseErrorType.Exception)
         {
-            if (response.Exception is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            if (commit.Stopped)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+            if (response.Exception is OperationCanceledException)
             {
                 throw Unreachable($"did not answer within {requestTimeout.TotalSeconds:0} s", null);
             }
             throw Unreachable(response.Exception?.Message ?? response.Error ?? "request failed", null);
         }
         return response;
+    }
+
+    /// <summary>Whether a token request was stopped before it was committed (then it was never sent), or committed first.</summary>
+    private sealed class CommitGate
+    {
+        private const int Pending = 0, Committed = 1, StoppedBeforeCommit = 2;
+        private int _state;
+
+        /// <summary>True when the stop came first: the request must not be sent.</summary>
+        public bool TryStop() => Interlocked.CompareExchange(ref _state, StoppedBeforeCommit, Pending) == Pending;
+
+        /// <summary>True when the request may be written: no stop came first.</summary>
+        public bool TryCommit() => Interlocked.CompareExchange(ref _state, Committed, Pending) != StoppedBeforeCommit;
+
+        public bool Stopped => Volatile.Read(ref _state) == StoppedBeforeCommit;
+    }
+
+    /// <summary>Passes a request on to the caller's invoker with a body that marks the request committed as it is written.</summary>
+    private sealed class CommitHandler : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _inner;
+        private readonly CommitGate _commit;
+
+        public CommitHandler(HttpMessageInvoker inner, CommitGate commit)
+        {
+            _inner = inner;
+            _commit = commit;
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is { } body)
+            {
+                request.Content = new CommitContent(body, _commit);
+            }
+            return _inner.SendAsync(request, cancellationToken);
+        }
+    }
+
+    private sealed class CommitContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private readonly CommitGate _commit;
+
+        public CommitContent(HttpContent inner, CommitGate commit)
+        {
+            _inner = inner;
+            _commit = commit;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        private void Commit()
+        {
+            if (!_commit.TryCommit())
+            {
+                throw new OperationCanceledException("The token request was stopped before it was sent.");
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            Commit();
+            return _inner.CopyToAsync(stream, context);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            Commit();
+            return _inner.CopyToAsync(stream, context, cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            var known = _inner.Headers.ContentLength;
+            length = known ?? -1;
+            return known is not null;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Checks a token response and builds the credential. <paramref name="secrets"/> are redacted from any server text.</summary>

@@ -32,6 +32,9 @@ namespace Moltbot.Core.Refresh;
 /// <see cref="RefreshErrorIds.RefreshFailed"/> with the provider's error code, the stored profile unchanged.</item>
 /// </list>
 /// Within one process, refreshes of one profile are also queued on a semaphore so runspaces do not all poll the file lock.
+/// A cancellation (Ctrl+C) stops a refresh at once until its request is sent; after that the provider has rotated the
+/// token, so the answer is awaited (within <see cref="TokenRefreshOptions.RefreshTimeout"/>), stored and propagated, and
+/// only then is <see cref="OperationCanceledException"/> thrown.
 /// </summary>
 public sealed class TokenRefresher
 {
@@ -144,7 +147,10 @@ public sealed class TokenRefresher
             }
             throw Failed(agent, profile, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
         }
-        return RefreshUnderLocks(agent, profile, profile.GetString("refresh")!, force, cancellationToken);
+        var refreshed = RefreshUnderLocks(agent, profile, profile.GetString("refresh")!, force, cancellationToken);
+        // A stop that came after the refresh request was sent did not abort it: the answer is stored, now report the stop.
+        cancellationToken.ThrowIfCancellationRequested();
+        return refreshed;
     }
 
     /// <summary>
@@ -254,7 +260,9 @@ public sealed class TokenRefresher
         };
         if (outcome.Source == AccessTokenSource.Refreshed)
         {
-            Propagate(agent, profile.Provider!, outcome.PresentedRefresh!, outcome.Tokens!, result, cancellationToken);
+            // The copies hold the refresh token the provider has just rotated; one presented again would be reuse, so a
+            // stop does not skip them (each write is bounded by its store lock's timeout).
+            Propagate(agent, profile.Provider!, outcome.PresentedRefresh!, outcome.Tokens!, result, CancellationToken.None);
         }
         return result;
     }
@@ -295,6 +303,8 @@ public sealed class TokenRefresher
             return null;
         }
         Trace?.Invoke("network");
+        // Once sent, the request is not aborted by a stop (CodexTokenClient): its answer is merged here and written by
+        // the store update that holds the lock, and the stop is reported afterwards (GetAccessToken).
         var tokens = Codex.RefreshAsync(currentRefresh, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
         Merge(current.Node, tokens);
         return new Outcome
@@ -331,8 +341,9 @@ public sealed class TokenRefresher
         }
         var presented = store.Get(profileId)!.GetString("refresh")!;
         Trace?.Invoke("network");
+        // Once sent, the request is not aborted by a stop (CodexTokenClient): the provider has rotated the token, so its
+        // answer is stored even if the caller gives up meanwhile (the stop is reported afterwards, by GetAccessToken).
         var tokens = Codex.RefreshAsync(presented, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
-        // The provider has rotated the token now: store its answer even if the caller gives up meanwhile.
         return agent.Store.Update(latest =>
         {
             var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Threading;
 using Moltbot.Completers;
 using Moltbot.Core;
 using Moltbot.Core.OAuth;
@@ -93,8 +94,14 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
         };
         var tokens = new CodexLoginFlow(options).Run(settings, new HostUi(this), Cancellation);
 
-        WriteVerbose($"Storing the OAuth credential (access, refresh, expires, accountId) as '{profileId}' in {agent.Store.Location}.");
-        new CredentialService(State).Save(agent, provider, profileId, CredentialType.OAuth, tokens.ToSecretFields(), tokens.Email, Cancellation);
+        // The provider has consumed the code and issued a grant: a stop (Ctrl+C) that came during the exchange does not
+        // throw the answer away. It is stored first (the writes are bounded by their locks' timeouts), then the stop is reported.
+        if (!Cancellation.IsCancellationRequested)
+        {
+            WriteVerbose($"Storing the OAuth credential (access, refresh, expires, accountId) as '{profileId}' in {agent.Store.Location}.");
+        }
+        new CredentialService(State).Save(agent, provider, profileId, CredentialType.OAuth, tokens.ToSecretFields(), tokens.Email, CancellationToken.None);
+        Cancellation.ThrowIfCancellationRequested();
         WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'oauth' }} in {State.Paths.ConfigPath}.");
         WriteObject(ReadProfile(agent, profileId));
     }

@@ -50,11 +50,34 @@ internal sealed class RotatingEndpoint : HttpMessageHandler
     /// <summary>When set, the next answer is this (status, body) instead of a real rotation.</summary>
     public (HttpStatusCode Status, string Body)? FailWith { get; set; }
 
+    /// <summary>Runs before the request body is read, as a connect would (the request has not been sent yet).</summary>
+    public Func<CancellationToken, Task>? BeforeSend { get; set; }
+
+    /// <summary>
+    /// Runs after the token was rotated and before the answer reaches the client, with the client's token: a client that
+    /// aborts then (as a socket read does when its token is cancelled) loses the answer.
+    /// </summary>
+    public Action<CancellationToken>? BeforeAnswer { get; set; }
+
+    /// <summary>Every refresh token presented, in order.</summary>
+    public List<string> Presented { get; } = new();
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (BeforeSend is { } beforeSend)
+        {
+            await beforeSend(cancellationToken);
+        }
         var body = await request.Content!.ReadAsStringAsync(cancellationToken);
         Interlocked.Increment(ref _calls);
         OnRequest?.Invoke();
+        var answer = Answer(body);
+        BeforeAnswer?.Invoke(cancellationToken);
+        return answer;
+    }
+
+    private HttpResponseMessage Answer(string body)
+    {
         lock (_gate)
         {
             Bodies.Add(body);
@@ -64,6 +87,7 @@ internal sealed class RotatingEndpoint : HttpMessageHandler
             }
             var form = RedirectPaste.ParseQuery(body);
             var presented = form["refresh_token"];
+            Presented.Add(presented);
             if (Revoked || presented != Valid)
             {
                 Revoked = true;
