@@ -211,7 +211,9 @@ public sealed class FileLock : IDisposable
             {
                 return;
             }
-            using var fs = new FileStream(LockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // futimens needs ownership only; Windows needs FILE_WRITE_ATTRIBUTES, which a read handle lacks.
+            var access = OperatingSystem.IsWindows() ? FileAccess.ReadWrite : FileAccess.Read;
+            using var fs = new FileStream(LockPath, FileMode.Open, access, FileShare.ReadWrite | FileShare.Delete);
             var buffer = new byte[_content.Length + 1];
             var read = 0;
             int n;
