@@ -16,6 +16,8 @@ public enum MoltbotErrorKind
     OperationTimeout,
     ConnectionError,
     NotImplemented,
+    /// <summary>A write failed for a reason other than permissions (a full disk, say): ErrorCategory.WriteError.</summary>
+    WriteError,
 }
 
 /// <summary>
@@ -67,6 +69,14 @@ public static class ErrorIds
     public const string InvalidWildcard = "MoltbotInvalidWildcard";
     public const string ProviderMismatch = "MoltbotProviderMismatch";
     public const string WriteFailed = "MoltbotWriteFailed";
+
+    // file system and locks (issue 12)
+    /// <summary>A folder the module must write in (for the lock, say) is on a read-only file system or denies this user write access. PermissionDenied.</summary>
+    public const string DirectoryNotWritable = "MoltbotDirectoryNotWritable";
+    /// <summary>A path that must be a folder (such as <c>$STATE/locks</c>) is a file or something else. InvalidData.</summary>
+    public const string NotADirectory = "MoltbotNotADirectory";
+    /// <summary>The lock path is neither a regular file nor a lock folder (a FIFO, socket, device or symlink). InvalidData.</summary>
+    public const string LockInvalid = "MoltbotLockInvalid";
 
     // SQLite-era stores (the store seam)
     public const string RefreshInProgress = "MoltbotRefreshInProgress";

@@ -62,13 +62,15 @@ public sealed class LockProbeProcess : IDisposable
     /// Starts the probe with these arguments (its mode first). <paramref name="environment"/> sets variables for the
     /// child, or removes those whose value is null.
     /// </summary>
-    public static LockProbeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="wrapper">A command that runs the probe, e.g. <c>unshare --pid --fork --mount-proc --kill-child</c>: the
+    /// dotnet host and the probe's arguments follow it.</param>
+    public static LockProbeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
         if (!File.Exists(ProbeDll))
         {
             throw new FileNotFoundException("Moltbot.LockProbe.dll is not in the test output; is the ProjectReference missing?", ProbeDll);
         }
-        var psi = new ProcessStartInfo(DotnetHost())
+        var psi = new ProcessStartInfo(wrapper is { Count: > 0 } ? wrapper[0] : DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -76,6 +78,14 @@ public sealed class LockProbeProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (wrapper is { Count: > 0 })
+        {
+            for (var i = 1; i < wrapper.Count; i++)
+            {
+                psi.ArgumentList.Add(wrapper[i]);
+            }
+            psi.ArgumentList.Add(DotnetHost());
+        }
         psi.ArgumentList.Add(ProbeDll);
         foreach (var argument in arguments)
         {

@@ -10,13 +10,19 @@ namespace Moltbot.LockProbe;
 /// Usage:
 ///   hold &lt;targetFile&gt; &lt;ms&gt;   take the lock of targetFile, print "locked &lt;pid&gt;", hold it for ms or until stdin closes,
 ///                           release, print "released &lt;unix ms just before the release&gt;", exit 0.
+///   hold-increment &lt;targetFile&gt; &lt;ms&gt; [staleAfterMs]   take the lock (stale period staleAfterMs, default 30 s), read the
+///                           integer in "&lt;targetFile&gt;.counter", print "locked &lt;pid&gt; &lt;value read&gt;", hold the lock for
+///                           ms (a writer that is slow between its read and its write), write the value plus one, release,
+///                           print "released &lt;unix ms&gt; &lt;heartbeats&gt;", exit 0. Run in another pid namespace by the
+///                           namespace test (issue 12, finding 1).
 ///   count &lt;targetFile&gt; &lt;n&gt;   n times: take the lock, read the integer in "&lt;targetFile&gt;.counter", write it plus one
 ///                           (deliberately not atomically), release. Print "done" and exit 0.
 ///   upsert &lt;stateDir&gt; &lt;agent&gt; &lt;prefix&gt; &lt;n&gt; [staleAfterMs]   n times: store a credential in the agent's store through
 ///                           CredentialService (the code path of Set-MoltbotApiKey / Set-MoltbotSetupToken: store lock,
 ///                           re-read, atomic write, then auth.profiles in openclaw.json), print "ok &lt;profileId&gt;" once
 ///                           the call has returned; then print "done" and wait until stdin closes. See <see cref="UpsertWorker"/>.
-/// Exit code 2 for bad usage, 3 for a failure.
+/// Exit code 2 for bad usage, 3 for a failure, 4 for a typed Moltbot error (stderr then starts with
+/// "moltbot-error &lt;ErrorId&gt; &lt;Kind&gt;").
 /// </summary>
 internal static class Program
 {
@@ -47,6 +53,26 @@ internal static class Program
                 return 3;
             }
         }
+        if (args.Length is 3 or 4 && args[0] == "hold-increment")
+        {
+            if (!int.TryParse(args[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var holdMs) || holdMs < 0)
+            {
+                return Usage();
+            }
+            var stale = 30_000;
+            if (args.Length == 4 && (!int.TryParse(args[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out stale) || stale <= 0))
+            {
+                return Usage();
+            }
+            try
+            {
+                return HoldIncrement(args[1], holdMs, TimeSpan.FromMilliseconds(stale));
+            }
+            catch (Exception ex)
+            {
+                return Failed(ex);
+            }
+        }
         if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0)
         {
             return Usage();
@@ -62,14 +88,24 @@ internal static class Program
         }
         catch (Exception ex)
         {
-            Console.Error.WriteLine(ex.ToString());
-            return 3;
+            return Failed(ex);
         }
+    }
+
+    private static int Failed(Exception ex)
+    {
+        if (ex is Moltbot.Core.MoltbotException typed)
+        {
+            Console.Error.WriteLine("moltbot-error " + typed.ErrorId + " " + typed.Kind + ": " + typed.Message);
+            return 4;
+        }
+        Console.Error.WriteLine(ex.ToString());
+        return 3;
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | count <targetFile> <n> | upsert <stateDir> <agent> <prefix> <n> [staleAfterMs]");
+        Console.Error.WriteLine("usage: Moltbot.LockProbe hold <targetFile> <ms> | hold-increment <targetFile> <ms> [staleAfterMs] | count <targetFile> <n> | upsert <stateDir> <agent> <prefix> <n> [staleAfterMs]");
         return 2;
     }
 
@@ -109,6 +145,30 @@ internal static class Program
             fileLock.Dispose();
         }
         Console.Out.WriteLine("released " + releasingAt.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+        return 0;
+    }
+
+    private static int HoldIncrement(string target, int ms, TimeSpan staleAfter)
+    {
+        var counter = target + ".counter";
+        var fileLock = FileLock.Acquire(target, new FileLockOptions { StaleAfter = staleAfter, Timeout = TimeSpan.FromSeconds(60) });
+        long releasingAt;
+        try
+        {
+            var text = File.Exists(counter) ? File.ReadAllText(counter).Trim() : "0";
+            var value = text.Length == 0 ? 0 : long.Parse(text, CultureInfo.InvariantCulture);
+            Console.Out.WriteLine("locked " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + " " + value.ToString(CultureInfo.InvariantCulture));
+            Console.Out.Flush();
+            Thread.Sleep(ms);
+            File.WriteAllText(counter, (value + 1).ToString(CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            releasingAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            fileLock.Dispose();
+        }
+        Console.Out.WriteLine("released " + releasingAt.ToString(CultureInfo.InvariantCulture) + " " + fileLock.Heartbeats.ToString(CultureInfo.InvariantCulture));
         Console.Out.Flush();
         return 0;
     }

@@ -163,15 +163,25 @@ Describe 'Interop with proper-lockfile 4.1.2 (OpenClaw 2026.1.30 lock options)' 
 }
 
 Describe 'Recovery and failures' -Tag 'Refresh' {
-    It 'recovers locks left by killed processes (a sidecar file with a dead pid, a proper-lockfile directory 60 s old)' {
+    It 'recovers locks left by killed processes (a Moltbot sidecar with a dead pid, an OpenClaw one 200 s old, a proper-lockfile directory 60 s old)' {
         $s = New-LoggedInState
         $created = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'")
-        [IO.File]::WriteAllText("$($s.Store).lock", "{`n  `"pid`": $(Get-DeadPid),`n  `"createdAt`": `"$created`"`n}")
+        # A lock of this pid namespace and boot (as Moltbot writes it) whose pid is dead: passed at once.
+        if ($IsLinux) {
+            $ns = (Get-Item /proc/self/ns/pid).LinkTarget
+            $boot = (Get-Content /proc/sys/kernel/random/boot_id -Raw).Trim()
+            [IO.File]::WriteAllText("$($s.Store).lock", "{`n  `"pid`": $(Get-DeadPid),`n  `"createdAt`": `"$created`",`n  `"pidNamespace`": `"$ns`",`n  `"bootId`": `"$boot`"`n}")
+        } else {
+            [IO.File]::WriteAllText("$($s.Store).lock", "{`n  `"pid`": $(Get-DeadPid),`n  `"createdAt`": `"$created`"`n}")
+            (Get-Item "$($s.Store).lock").LastWriteTimeUtc = [DateTime]::UtcNow.AddSeconds(-40)
+        }
         $provider = 'openai-codex'; $profileId = 'openai-codex:default'
         $hash = [System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes("$provider`0$profileId"))
         $refreshLock = Join-Path $s.State ("locks/oauth-refresh/sha256-" + [Convert]::ToHexString($hash).ToLowerInvariant() + '.lock')
         New-Item -ItemType Directory -Force (Split-Path $refreshLock) | Out-Null
         [IO.File]::WriteAllText($refreshLock, "{`n  `"pid`": $(Get-DeadPid),`n  `"createdAt`": `"$created`"`n}")
+        # OpenClaw's lock names no pid namespace (its pid may live in a container): stale only once older than 180 s.
+        (Get-Item $refreshLock).LastWriteTimeUtc = [DateTime]::UtcNow.AddSeconds(-200)
 
         $t = Get-MoltbotAccessToken openai-codex -AsPlainText
         $t.Refreshed | Should -BeTrue

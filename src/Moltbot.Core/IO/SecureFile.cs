@@ -14,6 +14,11 @@ public static class SecureFile
     public const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Creates a folder and any missing parents, each created one with mode 0700.</summary>
+    /// <exception cref="MoltbotException">
+    /// <see cref="ErrorIds.NotADirectory"/> when the path or a parent is a file (or anything but a folder);
+    /// <see cref="ErrorIds.DirectoryNotWritable"/> when a folder cannot be created there (read-only file system,
+    /// no write permission); <see cref="ErrorIds.WriteFailed"/> for any other failure (a full disk, say).
+    /// </exception>
     public static void EnsureDirectory(string path)
     {
         var full = Path.GetFullPath(path);
@@ -21,22 +26,85 @@ public static class SecureFile
         {
             return;
         }
+        if (File.Exists(full) || FileKind.Of(full) is not (FileKindValue.Missing or FileKindValue.Directory))
+        {
+            // Without this, CreateDirectory fails with an untyped "file exists" (or, one level up, ENOTDIR).
+            throw new MoltbotException(ErrorIds.NotADirectory, MoltbotErrorKind.InvalidData,
+                $"{full} must be a folder but is {FileKind.Describe(FileKind.Of(full))}.", full)
+            {
+                RecommendedAction = "Move that file out of the way; the module creates the folder itself.",
+            };
+        }
         var parent = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(parent) && parent != full)
         {
             EnsureDirectory(parent);
         }
-        if (OperatingSystem.IsWindows())
+        try
         {
-            Directory.CreateDirectory(full);
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(full);
+            }
+            else
+            {
+                Directory.CreateDirectory(full, DirectoryMode);
+                // The process umask cannot widen 0700, but make the mode exact all the same.
+                File.SetUnixFileMode(full, DirectoryMode);
+            }
         }
-        else
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Directory.CreateDirectory(full, DirectoryMode);
-            // The process umask cannot widen 0700, but make the mode exact all the same.
-            File.SetUnixFileMode(full, DirectoryMode);
+            if (Directory.Exists(full))
+            {
+                return; // a peer created it meanwhile
+            }
+            throw WriteError(full, parent ?? full, ex);
         }
     }
+
+    private const int EACCES = 13, EPERM = 1, EROFS = 30, ENOENT = 2;
+
+    /// <summary>
+    /// The typed error for a write in <paramref name="directory"/> that failed with <paramref name="ex"/>:
+    /// <see cref="ErrorIds.DirectoryNotWritable"/> (PermissionDenied) when the folder cannot be written at all (read-only
+    /// file system, or no write permission), else <see cref="ErrorIds.WriteFailed"/> (WriteError), e.g. for a full disk.
+    /// </summary>
+    internal static MoltbotException WriteError(string path, string directory, Exception ex)
+    {
+        var errno = ex is IOException && !OperatingSystem.IsWindows() ? ex.HResult : 0;
+        if (ex is UnauthorizedAccessException || errno is EROFS or EACCES or EPERM || IsReadOnlyMount(directory))
+        {
+            var why = errno == EROFS || IsReadOnlyMount(directory) ? "it is on a read-only file system" : "this user may not write in it";
+            return new MoltbotException(ErrorIds.DirectoryNotWritable, MoltbotErrorKind.PermissionDenied,
+                $"The folder {directory} is not writable: {why}. Nothing was changed.", directory, ex)
+            {
+                RecommendedAction = "Run as the user who owns the OpenClaw state folder, or make the folder writable (a read-only mount cannot hold the lock or the store).",
+            };
+        }
+        return new MoltbotException(ErrorIds.WriteFailed, MoltbotErrorKind.WriteError,
+            $"{path} could not be written: {ex.Message}. Nothing was left behind.", path, ex);
+    }
+
+    /// <summary>Whether the folder sits on a file system mounted read-only (access(2) W_OK says EROFS even for root).</summary>
+    private static bool IsReadOnlyMount(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+        try
+        {
+            return access(directory, 2 /* W_OK */) != 0 && Marshal.GetLastPInvokeError() == EROFS;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int access(string path, int mode);
 
     /// <summary>Opens a new file exclusively (fails if the path exists), created 0600 on Unix.</summary>
     /// <remarks>
@@ -62,23 +130,40 @@ public static class SecureFile
 
     /// <summary>
     /// Creates <paramref name="path"/> (0600 on Unix) holding <paramref name="content"/>, or returns false when the path
-    /// exists (as a file or a folder). The file appears whole: nobody ever sees it empty or half written, even if this
-    /// process is killed meanwhile. The content goes to a private temp file beside it first, which is then hard-linked
-    /// to the path (link(2) fails when the path exists) or, on Windows, moved there without replacing.
+    /// exists (as a file or a folder) or its folder vanished meanwhile (the caller tries again). The file appears whole:
+    /// nobody ever sees it empty or half written, even if this process is killed meanwhile. The content goes to a
+    /// private temp file beside it first, which is then hard-linked to the path (link(2) fails when the path exists)
+    /// or, on Windows, moved there without replacing.
     /// </summary>
     /// <remarks>
     /// A process killed between the two steps leaves only the temp file, which nothing reads. Where hard links are not
-    /// supported the file is created exclusively and then written, which is not atomic.
+    /// supported the file is created exclusively and then written, which is not atomic. A failure leaves nothing: no
+    /// temp file and no (empty) file at <paramref name="path"/>; a full disk must not publish a pid-less lock that every
+    /// later writer respects for 30 s.
     /// </remarks>
+    /// <exception cref="MoltbotException">
+    /// <see cref="ErrorIds.DirectoryNotWritable"/> (read-only file system, no write permission) or
+    /// <see cref="ErrorIds.WriteFailed"/> (a full disk, say): at once, never as a "busy" wait.
+    /// </exception>
     public static bool TryCreateWithContent(string path, byte[] content)
     {
         var temp = TempPathFor(path);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
         try
         {
-            using (var stream = CreateNew(temp))
+            try
             {
+                using var stream = CreateNew(temp);
                 stream.Write(content, 0, content.Length);
                 stream.Flush(flushToDisk: false);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return false; // a peer removed the (empty) folder: the caller recreates it and tries again
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw WriteError(path, dir, ex); // the folder is not writable, or the disk is full
             }
             if (OperatingSystem.IsWindows())
             {
@@ -96,7 +181,7 @@ public static class SecureFile
                     return false;
                 }
             }
-            if (HardLink.TryLink(temp, path, out var exists))
+            if (HardLink.TryLink(temp, path, out var exists, out var errno))
             {
                 return true;
             }
@@ -104,10 +189,15 @@ public static class SecureFile
             {
                 return false;
             }
-        }
-        catch (IOException)
-        {
-            // The temp file could not be made (the folder vanished, or the disk is full): try the plain way below.
+            if (errno == ENOENT)
+            {
+                return false;
+            }
+            if (errno is EROFS or EACCES or 28 /* ENOSPC */ or 122 /* EDQUOT (Linux) */ or 69 /* EDQUOT (macOS) */)
+            {
+                throw WriteError(path, dir, new IOException($"link(2) failed with errno {errno}", errno));
+            }
+            // EPERM, ENOTSUP, EMLINK ...: no hard links here; the plain way below.
         }
         finally
         {
@@ -123,22 +213,26 @@ public static class SecureFile
         {
             stream = CreateNew(path);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false; // exists (file or directory)
-        }
-        catch (UnauthorizedAccessException)
-        {
-            if (Directory.Exists(path))
+            if (File.Exists(path) || Directory.Exists(path) || ex is DirectoryNotFoundException)
             {
-                return false; // on Windows a directory in the way reports access denied
+                return false; // exists (file or directory; on Windows a directory in the way reports access denied)
             }
-            throw;
+            throw WriteError(path, Path.GetDirectoryName(Path.GetFullPath(path)) ?? path, ex);
         }
-        using (stream)
+        try
         {
-            stream.Write(content, 0, content.Length);
-            stream.Flush(flushToDisk: false);
+            using (stream)
+            {
+                stream.Write(content, 0, content.Length);
+                stream.Flush(flushToDisk: false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(path); // never leave an empty or partial file behind (ours: just created exclusively)
+            throw WriteError(path, Path.GetDirectoryName(Path.GetFullPath(path)) ?? path, ex);
         }
         return true;
     }
@@ -162,17 +256,19 @@ public static class SecureFile
     {
         private const int EEXIST = 17; // Linux and macOS alike
 
-        /// <returns>True when linked; otherwise <paramref name="exists"/> tells whether the new name was taken.</returns>
-        public static bool TryLink(string existing, string newPath, out bool exists)
+        /// <returns>True when linked; otherwise <paramref name="exists"/> tells whether the new name was taken, <paramref name="errno"/> why not.</returns>
+        public static bool TryLink(string existing, string newPath, out bool exists, out int errno)
         {
             exists = false;
+            errno = 0;
             try
             {
                 if (link(existing, newPath) == 0)
                 {
                     return true;
                 }
-                exists = Marshal.GetLastPInvokeError() == EEXIST;
+                errno = Marshal.GetLastPInvokeError();
+                exists = errno == EEXIST;
                 return false;
             }
             catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)

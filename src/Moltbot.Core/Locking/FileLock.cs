@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
@@ -31,22 +32,51 @@ public sealed record FileLockOptions
 /// The sidecar lock OpenClaw uses for <c>auth-profiles.json</c> (openclaw-compat.md 5.1), interoperable with both
 /// flavours: the lock is a regular file <c>&lt;target&gt;.lock</c> created exclusively and holding
 /// <c>{"pid", "createdAt"}</c> (2026.2.19+); a directory of that name (proper-lockfile, up to 2026.2.9) is waited for
-/// the same way. A file lock is stale when its pid is dead or it is older than 30 s; a directory lock when its mtime is
-/// older than 30 s. Release deletes the file, unless someone else took it over in the meantime.
+/// the same way. Anything else at the lock path (a FIFO, socket, device, symlink) is refused with
+/// <see cref="ErrorIds.LockInvalid"/>, never opened.
+/// <para>
+/// Staleness (issue 12, finding 1). A pid means something only in the pid namespace it was written in: a Moltbot or
+/// OpenClaw in a container that shares the state folder writes a pid that looks dead (or like another process) here.
+/// So Moltbot's lock also records its pid namespace and boot id, and a holder keeps the lock's mtime fresh (every
+/// quarter of the stale period) for as long as it holds it. A reader then judges a lock so:
+/// <list type="bullet">
+/// <item>from its own namespace and boot (both recorded and equal to the reader's): stale at once when the pid is dead
+/// or has another start time (a reused pid);</item>
+/// <item>without namespace information (OpenClaw's <c>{pid, createdAt[, starttime]}</c>, an older Moltbot) whose pid is
+/// alive here with the recorded <c>starttime</c>: held, whatever its age, as OpenClaw 6.x judges it;</item>
+/// <item>otherwise (another namespace, or no way to tell): stale only when its mtime is older than the stale period.
+/// <c>createdAt</c> is not used: a heartbeated lock held longer than 30 s is alive.</item>
+/// </list>
+/// A lock directory is stale when its mtime is older than the stale period and it is empty (proper-lockfile's own is);
+/// it is removed with rmdir, never recursively. Release deletes the file, unless someone else took it over meanwhile.
+/// </para>
 /// </summary>
 public sealed class FileLock : IDisposable
 {
     private readonly byte[] _content;
     private readonly Stopwatch _held;
+    private readonly Timer _heartbeat;
     private bool _released;
 
-    private FileLock(string lockPath, byte[] content, TimeSpan waited)
+    private FileLock(string lockPath, byte[] content, TimeSpan waited, TimeSpan staleAfter)
     {
         LockPath = lockPath;
         _content = content;
         Waited = waited;
         _held = Stopwatch.StartNew();
+        // Keep the mtime fresh while held: a reader in another pid namespace cannot see our pid and goes by it.
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, staleAfter.Ticks / 4));
+        HeartbeatPeriod = period;
+        _heartbeat = new Timer(_ => Touch(), null, period, period);
     }
+
+    /// <summary>How often the holder refreshes the lock's mtime (a quarter of the stale period).</summary>
+    public TimeSpan HeartbeatPeriod { get; }
+
+    /// <summary>How many times the heartbeat has refreshed the lock's mtime so far.</summary>
+    public int Heartbeats => Volatile.Read(ref _heartbeats);
+
+    private int _heartbeats;
 
     public string LockPath { get; }
 
@@ -88,13 +118,15 @@ public sealed class FileLock : IDisposable
             // Every attempt: a peer that gave up may have removed the (empty) folder it had created meanwhile.
             SecureFile.EnsureDirectory(dir);
             // Publishing a lock costs a temp file, a write, a link and a delete: a waiter first looks whether the lock
-            // is still there (one stat) and only tries to take it when it seems free; the link decides any race.
-            var content = Path.Exists(lockPath) ? null : BuildContent();
+            // is still there (one lstat) and only tries to take it when it seems free; the link decides any race.
+            var kind = FileKind.Of(lockPath);
+            ThrowIfNotALock(lockPath, kind);
+            var content = kind == FileKindValue.Missing ? BuildContent() : null;
             if (content is not null && TryCreate(lockPath, content))
             {
                 // A holder killed while publishing its lock leaves its temp file, never the lock: clear those of dead pids.
                 SecureFile.SweepOrphanedTemps(lockPath);
-                return new FileLock(lockPath, content, waited.Elapsed);
+                return new FileLock(lockPath, content, waited.Elapsed, options.StaleAfter);
             }
 
             var state = Inspect(lockPath, options.StaleAfter);
@@ -123,7 +155,9 @@ public sealed class FileLock : IDisposable
                     (lastHolder is null ? "." : $" ({lastHolder})."),
                     lockPath)
                 {
-                    RecommendedAction = "Another process (OpenClaw or Moltbot) is writing these credentials. Try again; if no such process runs, delete the lock file.",
+                    RecommendedAction = lastHolder is not null && lastHolder.Contains("with content", StringComparison.Ordinal)
+                        ? "The lock folder holds files, so it is not a lock of OpenClaw or Moltbot and is not removed. Look at what it holds and move it away."
+                        : "Another process (OpenClaw or Moltbot) is writing these credentials. Try again; if no such process runs, delete the lock file.",
                 };
             }
 
@@ -144,9 +178,16 @@ public sealed class FileLock : IDisposable
             return;
         }
         _released = true;
+        using (var stopped = new ManualResetEvent(false))
+        {
+            if (_heartbeat.Dispose(stopped))
+            {
+                stopped.WaitOne(TimeSpan.FromSeconds(5)); // no touch after the release
+            }
+        }
         try
         {
-            var current = SecureFile.ReadAllBytesOrNull(LockPath);
+            var current = FileKind.Of(LockPath) == FileKindValue.Regular ? ReadWithMtime(LockPath, out _) : null;
             if (current is not null && current.AsSpan().SequenceEqual(_content))
             {
                 File.Delete(LockPath);
@@ -161,14 +202,62 @@ public sealed class FileLock : IDisposable
         }
     }
 
+    /// <summary>Refreshes the lock's mtime, through a handle whose content is checked to be still ours.</summary>
+    private void Touch()
+    {
+        try
+        {
+            if (_released || FileKind.Of(LockPath) != FileKindValue.Regular)
+            {
+                return;
+            }
+            // futimens needs ownership only; Windows needs FILE_WRITE_ATTRIBUTES, which a read handle lacks.
+            var access = OperatingSystem.IsWindows() ? FileAccess.ReadWrite : FileAccess.Read;
+            using var fs = new FileStream(LockPath, FileMode.Open, access, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[_content.Length + 1];
+            var read = 0;
+            int n;
+            while (read < buffer.Length && (n = fs.Read(buffer, read, buffer.Length - read)) > 0)
+            {
+                read += n;
+            }
+            if (read == _content.Length && buffer.AsSpan(0, read).SequenceEqual(_content))
+            {
+                File.SetLastWriteTimeUtc(fs.SafeFileHandle, DateTime.UtcNow);
+                Interlocked.Increment(ref _heartbeats);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // Released or replaced meanwhile: nothing of ours to refresh.
+        }
+    }
+
+    /// <summary>A lock path holding a FIFO, socket, device or symlink: refuse before anything opens (and blocks on) it.</summary>
+    private static void ThrowIfNotALock(string lockPath, FileKindValue kind)
+    {
+        if (kind is FileKindValue.Missing or FileKindValue.Regular or FileKindValue.Directory)
+        {
+            return;
+        }
+        throw new MoltbotException(ErrorIds.LockInvalid, MoltbotErrorKind.InvalidData,
+            $"The lock {lockPath} is {FileKind.Describe(kind)}, not a lock file or lock folder; it was not opened.", lockPath)
+        {
+            RecommendedAction = "Neither OpenClaw nor Moltbot creates such a lock: find out who put it there, then remove it.",
+        };
+    }
+
     private static byte[] BuildContent()
     {
         var created = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         // The same shape as OpenClaw's sidecar: pretty JSON with pid and createdAt.
         // starttime as OpenClaw 2026.6+ records it: a reader can tell a reused pid from the holder.
         var start = ProcessProbe.CurrentStartTime is { } st ? ",\n  \"starttime\": " + st.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        // The pid namespace and boot: a reader can tell whether the pid is one it can look up (issue 12, finding 1).
+        var ns = ProcessProbe.CurrentPidNamespace is { } pidNs ? ",\n  \"pidNamespace\": " + JsonSerializer.Serialize(pidNs) : string.Empty;
+        var boot = ProcessProbe.CurrentBootId is { } bootId ? ",\n  \"bootId\": " + JsonSerializer.Serialize(bootId) : string.Empty;
         var text = "{\n  \"pid\": " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) +
-                   ",\n  \"createdAt\": \"" + created + "\"" + start + ",\n  \"owner\": \"moltbot-" + Guid.NewGuid().ToString("N") + "\"\n}";
+                   ",\n  \"createdAt\": \"" + created + "\"" + start + ns + boot + ",\n  \"owner\": \"moltbot-" + Guid.NewGuid().ToString("N") + "\"\n}";
         return Encoding.UTF8.GetBytes(text);
     }
 
@@ -186,9 +275,20 @@ public sealed class FileLock : IDisposable
         var now = DateTime.UtcNow;
         try
         {
-            if (Directory.Exists(lockPath))
+            var kind = FileKind.Of(lockPath);
+            ThrowIfNotALock(lockPath, kind);
+            if (kind == FileKindValue.Missing)
+            {
+                return new LockState(false, false, null, null); // released meanwhile: try again at once
+            }
+            if (kind == FileKindValue.Directory)
             {
                 var age = now - Directory.GetLastWriteTimeUtc(lockPath);
+                if (age > staleAfter && Directory.EnumerateFileSystemEntries(lockPath).Any())
+                {
+                    // proper-lockfile's lock folder is empty: one with content is not a lock of ours to remove.
+                    return new LockState(false, true, null, $"a lock directory with content, not refreshed for {age.TotalSeconds:0.0} s, left alone");
+                }
                 return new LockState(age > staleAfter, true, null, $"a lock directory, refreshed {age.TotalSeconds:0.0} s ago");
             }
 
@@ -202,7 +302,7 @@ public sealed class FileLock : IDisposable
             var fileAge = now - mtime;
             int? pid = null;
             long? startTime = null;
-            DateTime? createdAt = null;
+            string? pidNamespace = null, bootId = null;
             try
             {
                 using var doc = JsonDocument.Parse(bytes);
@@ -216,10 +316,13 @@ public sealed class FileLock : IDisposable
                     {
                         startTime = sv;
                     }
-                    if (doc.RootElement.TryGetProperty("createdAt", out var c) && c.ValueKind == JsonValueKind.String &&
-                        DateTime.TryParse(c.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var cv))
+                    if (doc.RootElement.TryGetProperty("pidNamespace", out var ns) && ns.ValueKind == JsonValueKind.String)
                     {
-                        createdAt = cv;
+                        pidNamespace = ns.GetString();
+                    }
+                    if (doc.RootElement.TryGetProperty("bootId", out var bi) && bi.ValueKind == JsonValueKind.String)
+                    {
+                        bootId = bi.GetString();
                     }
                 }
             }
@@ -228,12 +331,22 @@ public sealed class FileLock : IDisposable
                 // Being written right now, or garbage: judged by its age alone.
             }
 
-            var staleByContent = (createdAt is { } created && now - created > staleAfter)
-                                 || (pid is { } holder && (!ProcessProbe.IsAlive(holder)
+            // The pid is one this reader can look up only when the lock provably comes from its own pid namespace and boot.
+            var ownNamespace = pidNamespace is not null && bootId is not null
+                               && pidNamespace == ProcessProbe.CurrentPidNamespace && bootId == ProcessProbe.CurrentBootId;
+            var foreignNamespace = !ownNamespace && (pidNamespace is not null || bootId is not null);
+            var staleByContent = ownNamespace && pid is { } holder
+                                 && (!ProcessProbe.IsAlive(holder)
                                      // a live pid with another start time is a reused pid, not the holder
-                                     || (startTime is { } recorded && ProcessProbe.StartTime(holder) is { } actual && actual != recorded)));
-            var stale = staleByContent || fileAge > staleAfter;
-            var description = pid is { } who ? $"held by pid {who}" : "held by an unknown process";
+                                     || (startTime is { } recorded && ProcessProbe.StartTime(holder) is { } actual && actual != recorded));
+            // OpenClaw 6.x's rule for a lock without namespace information: a pid alive here with the recorded start time
+            // is the holder (the chance that a process of another namespace has both the same pid and start tick is nil).
+            var visiblyHeld = !foreignNamespace && pid is { } live && startTime is { } start
+                              && ProcessProbe.IsAlive(live) && ProcessProbe.StartTime(live) == start;
+            var stale = staleByContent || (!visiblyHeld && fileAge > staleAfter);
+            var description = (pid is { } who ? $"held by pid {who}" : "held by an unknown process")
+                              + (foreignNamespace ? " of another pid namespace or boot" : ownNamespace ? string.Empty : " (no pid namespace recorded)")
+                              + $", refreshed {fileAge.TotalSeconds:0.0} s ago";
             return new LockState(stale, false, bytes, description, AgeOnly: !staleByContent);
         }
         catch (IOException)
@@ -275,9 +388,10 @@ public sealed class FileLock : IDisposable
             if (state.IsDirectory)
             {
                 // Look again right before removing: a peer may have released it and taken a fresh one meanwhile.
+                // rmdir, never recursive: it fails on a folder that gained content meanwhile, which is then not ours.
                 if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(lockPath) > staleAfter)
                 {
-                    Directory.Delete(lockPath, recursive: true);
+                    Directory.Delete(lockPath, recursive: false);
                 }
                 return;
             }

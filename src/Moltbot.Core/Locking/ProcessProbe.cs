@@ -9,8 +9,58 @@ internal static class ProcessProbe
 {
     private static readonly Lazy<long?> OwnStartTime = new(() => StartTime(Environment.ProcessId));
 
+    private static readonly Lazy<string?> OwnPidNamespace = new(ReadPidNamespace);
+    private static readonly Lazy<string?> OwnBootId = new(ReadBootId);
+
     /// <summary>This process's start time as <see cref="StartTime"/> gives it (cached).</summary>
     public static long? CurrentStartTime => OwnStartTime.Value;
+
+    /// <summary>
+    /// This process's pid namespace: on Linux the target of <c>/proc/self/ns/pid</c> (<c>pid:[4026531836]</c>, its inode).
+    /// A pid read from a lock means this process's pid only when the lock names the same namespace (and boot). Elsewhere
+    /// (no pid namespaces) the machine name stands for it. Null when it cannot be read.
+    /// </summary>
+    public static string? CurrentPidNamespace => OwnPidNamespace.Value;
+
+    /// <summary>
+    /// This boot: on Linux <c>/proc/sys/kernel/random/boot_id</c>; elsewhere the boot time to the minute (an estimate:
+    /// a mismatch only makes a reader fall back to the lock's freshness). Null when it cannot be read.
+    /// </summary>
+    public static string? CurrentBootId => OwnBootId.Value;
+
+    private static string? ReadPidNamespace()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "host:" + Environment.MachineName;
+        }
+        try
+        {
+            return new FileInfo("/proc/self/ns/pid").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ReadBootId()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            var boot = DateTime.UtcNow - TimeSpan.FromMilliseconds(Environment.TickCount64);
+            return "boot:" + boot.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        try
+        {
+            var id = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+            return id.Length == 0 ? null : id;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The start time of a process as OpenClaw records it in its lock files (<c>starttime</c>): on Linux field 22 of

@@ -20,6 +20,7 @@ internal static class MoltbotErrors
         MoltbotErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
         MoltbotErrorKind.ConnectionError => ErrorCategory.ConnectionError,
         MoltbotErrorKind.NotImplemented => ErrorCategory.NotImplemented,
+        MoltbotErrorKind.WriteError => ErrorCategory.WriteError,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -442,6 +442,9 @@ public sealed class TokenRefresherTests : IDisposable
         {
             p.WaitForExit();
             File.WriteAllText(FileLock.LockPathFor(store), $"{{\n  \"pid\": {p.Id},\n  \"createdAt\": \"{DateTime.UtcNow:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\"\n}}");
+            // OpenClaw's lock names no pid namespace: its dead-looking pid may live in a container, so only an mtime
+            // older than the stale period lets the next writer in (issue 12, finding 1).
+            File.SetLastWriteTimeUtc(FileLock.LockPathFor(store), DateTime.UtcNow.AddSeconds(-40));
         }
         var endpoint = new RotatingEndpoint(OldRefresh);
         var (refresher, state) = Create(endpoint);
