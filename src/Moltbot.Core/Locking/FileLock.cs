@@ -159,6 +159,10 @@ public sealed class FileLock : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
+        catch (MoltbotException)
+        {
+            // Not a regular file any more (a peer's lock directory, say): not ours to delete.
+        }
     }
 
     private static byte[] BuildContent()
