@@ -164,6 +164,20 @@ public static class PathTrust
             return;
         }
         var full = Path.GetFullPath(path);
+        try
+        {
+            CheckTrusted(full, what);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A folder on the way cannot even be looked at (not searchable, a symlink loop): the write could not succeed.
+            throw new MoltbotException(ErrorIds.WriteFailed, MoltbotErrorKind.PermissionDenied,
+                $"The {what} {full} cannot be written: its folders cannot be checked ({ex.Message}).", full, ex);
+        }
+    }
+
+    private static void CheckTrusted(string full, string what)
+    {
         var me = Native.geteuid();
         var checkedDirs = new HashSet<string>(StringComparer.Ordinal);
         var self = LStat(full);
