@@ -166,6 +166,20 @@ public sealed class FileHardeningTests : IDisposable
     }
 
     [Fact]
+    public void PlantedConfigSymlink_InAWorldWritableStateDir_IsRefused_AndItsTargetUntouched()
+    {
+        if (!Modes.Unix)
+        {
+            return;
+        }
+        var (target, link) = PlantLink(_f.Tmp.Dir("state"), "openclaw.json");
+        var ex = Throws.Moltbot(ErrorIds.UntrustedPath, MoltbotErrorKind.SecurityError,
+            () => OpenClawConfig.Update(link, c => { c.Root["planted"] = true; return true; }, changed => changed, StateFixture.Locks));
+        _output.WriteLine(ex.Message);
+        AssertUntouched(target);
+    }
+
+    [Fact]
     public void PlantedSymlink_InAWorldWritableFolder_IsRefused_ForANonRootUser()
     {
         using var user = TestUser.TryCreate(_output);
@@ -292,12 +306,12 @@ public sealed class FileHardeningTests : IDisposable
 
     /// <summary>A world-writable (0777, not sticky) agent folder with auth-profiles.json -> ~/app-settings.json planted in it.</summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private (string Target, string Link) PlantLink(string agentDir)
+    private (string Target, string Link) PlantLink(string agentDir, string name = "auth-profiles.json")
     {
         var target = Path.Combine(_f.Home, "app-settings.json");
         File.WriteAllBytes(target, AppSettings);
         File.SetUnixFileMode(target, (UnixFileMode)Convert.ToInt32("644", 8));
-        var link = Path.Combine(agentDir, "auth-profiles.json");
+        var link = Path.Combine(agentDir, name);
         File.CreateSymbolicLink(link, target);
         File.SetUnixFileMode(agentDir, (UnixFileMode)Convert.ToInt32("777", 8));
         return (target, link);

@@ -95,7 +95,7 @@ public static class PathTrust
                 return null;
             }
         }
-        var flags = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 0x4 | 0x1000000 : 0x800 | 0x80000; // O_NONBLOCK | O_CLOEXEC
+        var flags = OperatingSystem.IsMacOS() ? 0x4 | 0x1000000 : 0x800 | 0x80000; // O_NONBLOCK | O_CLOEXEC (macOS; Linux)
         var fd = Native.open(full, flags);
         if (fd < 0)
         {
