@@ -77,6 +77,14 @@ public static class ErrorIds
     public const string NotADirectory = "MoltbotNotADirectory";
     /// <summary>The lock path is neither a regular file nor a lock folder (a FIFO, socket, device or symlink). InvalidData.</summary>
     public const string LockInvalid = "MoltbotLockInvalid";
+    /// <summary>A store, state file, config, legacy file or database is a FIFO, directory, device or socket. InvalidData.</summary>
+    public const string NotRegularFile = "MoltbotNotRegularFile";
+    /// <summary>A file is larger than Moltbot reads (SecureFile.MaxReadBytes); refused before reading. InvalidData.</summary>
+    public const string FileTooLarge = "MoltbotFileTooLarge";
+    /// <summary>A folder on the way to a secrets file is owned by another user or writable by group/others. SecurityError.</summary>
+    public const string UntrustedPath = "MoltbotUntrustedPath";
+    /// <summary>The store is a symbolic link to nothing; nothing is created at its target. ObjectNotFound.</summary>
+    public const string DanglingLink = "MoltbotDanglingLink";
 
     // SQLite-era stores (the store seam)
     public const string RefreshInProgress = "MoltbotRefreshInProgress";

@@ -95,6 +95,8 @@ public sealed class OpenClawConfig
     /// </summary>
     public static T Update<T>(string path, Func<OpenClawConfig, T> change, Func<T, bool> changed, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
     {
+        // openclaw.json can hold secrets too (env, gateway tokens): its folders are judged as a store's are (issue 12, 7).
+        PathTrust.EnsureTrustedForWrite(path, "OpenClaw config");
         using var configLock = FileLock.Acquire(path, lockOptions, cancellationToken);
         var config = Load(path);
         var before = JsonFile.Serialize(config.Root);

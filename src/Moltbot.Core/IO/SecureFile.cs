@@ -281,42 +281,48 @@ public static class SecureFile
         private static extern int link(string existing, string newPath);
     }
 
-    /// <summary>Reads a whole file with sharing that lets other writers rename over it meanwhile.</summary>
+    /// <summary>The largest file <see cref="ReadAllBytesOrNull"/> reads (a store is a few KB; OpenClaw writes nothing near this).</summary>
+    public const long MaxReadBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads a whole regular file with sharing that lets other writers rename over it meanwhile; null when it does not
+    /// exist. Never blocks on a FIFO and never reads a directory, device or socket (<see cref="PathTrust.OpenRegularForRead"/>).
+    /// </summary>
+    /// <exception cref="MoltbotException">InvalidData: <see cref="ErrorIds.NotRegularFile"/>, or <see cref="ErrorIds.FileTooLarge"/>
+    /// for a file over <see cref="MaxReadBytes"/> (refused before anything is read).</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
     public static byte[]? ReadAllBytesOrNull(string path)
     {
-        try
-        {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var length = fs.Length;
-            if (length > 64L * 1024 * 1024)
-            {
-                throw new IOException($"{path} is larger than 64 MiB");
-            }
-            var buffer = new byte[length];
-            var read = 0;
-            while (read < buffer.Length)
-            {
-                var n = fs.Read(buffer, read, buffer.Length - read);
-                if (n == 0)
-                {
-                    break;
-                }
-                read += n;
-            }
-            if (read != buffer.Length)
-            {
-                Array.Resize(ref buffer, read);
-            }
-            return buffer;
-        }
-        catch (FileNotFoundException)
+        using var handle = PathTrust.OpenRegularForRead(path);
+        if (handle is null)
         {
             return null;
         }
-        catch (DirectoryNotFoundException)
+        var length = RandomAccess.GetLength(handle);
+        if (length > MaxReadBytes)
         {
-            return null;
+            throw new MoltbotException(ErrorIds.FileTooLarge, MoltbotErrorKind.InvalidData,
+                $"{Path.GetFullPath(path)} is {length / (1024.0 * 1024):0.#} MiB, larger than the {MaxReadBytes / (1024 * 1024)} MiB Moltbot reads; it was not read and was left untouched.", path)
+            {
+                RecommendedAction = "A credential store or config is a few KB: restore the file from a backup or remove what does not belong in it.",
+            };
         }
+        var buffer = new byte[length];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = RandomAccess.Read(handle, buffer.AsSpan(read), read);
+            if (n == 0)
+            {
+                break;
+            }
+            read += n;
+        }
+        if (read != buffer.Length)
+        {
+            Array.Resize(ref buffer, read);
+        }
+        return buffer;
     }
 
     /// <summary>
@@ -444,7 +450,8 @@ public static class SecureFile
         return Path.Combine(CanonicalPath(dir), Path.GetFileName(full));
     }
 
-    private static string CanonicalPath(string dir)
+    /// <summary>A folder path with every symlink in it resolved (components that do not exist are kept as they are).</summary>
+    internal static string CanonicalPath(string dir)
     {
         // Resolve each existing component from the root so that a link anywhere in the chain is followed.
         var root = Path.GetPathRoot(dir) ?? "/";

@@ -200,6 +200,10 @@ public sealed class FileLock : IDisposable
         catch (UnauthorizedAccessException)
         {
         }
+        catch (MoltbotException)
+        {
+            // Not a regular file any more (a peer's lock directory, say): not ours to delete.
+        }
     }
 
     /// <summary>Refreshes the lock's mtime, through a handle whose content is checked to be still ours.</summary>

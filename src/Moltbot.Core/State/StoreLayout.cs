@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Moltbot.Core.IO;
 
 namespace Moltbot.Core.State;
 
@@ -496,6 +497,10 @@ public sealed class StoreLayout
         if (!File.Exists(path))
         {
             return null;
+        }
+        if (PathTrust.Stat(path) is { IsRegular: false } special)
+        {
+            throw PathTrust.NotRegularFile(path, special); // a FIFO: SQLite's open(2) would wait for a writer for ever
         }
         long length;
         try

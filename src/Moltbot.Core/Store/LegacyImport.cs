@@ -173,6 +173,11 @@ public static class LegacyImporter
             result.Items.Add(new LegacyImportItem(path, null, null, false, "the file cannot be read: " + ex.GetType().Name));
             return null;
         }
+        catch (MoltbotException ex) when (ex.ErrorId is ErrorIds.NotRegularFile or ErrorIds.FileTooLarge)
+        {
+            result.Items.Add(new LegacyImportItem(path, null, null, false, ex.Message));
+            return null;
+        }
         if (bytes is null)
         {
             return null;

@@ -38,7 +38,12 @@ public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
             }
             catch (MoltbotException ex)
             {
+                // One unreadable store must not hide the others.
                 WriteMoltbotError(ex, agent.Store.Location);
+            }
+            catch (System.Exception ex) when (ex is System.IO.IOException or System.UnauthorizedAccessException)
+            {
+                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
             }
             WriteObject(AgentMapper.ToOutput(agent, count));
         }

@@ -94,6 +94,11 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
                 WriteMoltbotError(ex, agent.Store.Location);
                 continue;
             }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+            {
+                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
+                continue;
+            }
             foreach (var profile in profiles)
             {
                 if (providerPatterns is not null && !providerPatterns.Any(p => p.IsMatch(profile.Provider)))

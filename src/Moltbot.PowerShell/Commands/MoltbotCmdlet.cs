@@ -183,6 +183,11 @@ public abstract class MoltbotCmdlet : PSCmdlet
     /// <summary>Reports a per-item failure and lets the pipeline go on.</summary>
     internal void WriteMoltbotError(MoltbotException ex, object? target = null) => WriteError(MoltbotErrors.From(ex, target));
 
+    /// <summary>An I/O failure reading one agent's store, typed, so that a listing reports it and goes on.</summary>
+    internal static MoltbotException StoreUnreadable(AgentLocation agent, Exception ex) =>
+        new(ErrorIds.StoreUnreadable, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData,
+            $"The credentials of agent '{agent.Id}' ({agent.Store.Location}) cannot be read: {ex.Message}", agent.Store.Location, ex);
+
     /// <summary>The agent named by -Agent, or the configured default agent.</summary>
     internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);
 

@@ -29,6 +29,10 @@ public static class AuthStoreFile
     public static AuthProfileStore? TryLoad(string path)
     {
         var store = ReadDocument(path, isState: false) is { } text ? AuthProfileStore.Parse(text, path) : null;
+        if (store is not null && PathTrust.LooseModeWarningOnce(path, "credential store") is { } loose)
+        {
+            store.AddWarning(loose);
+        }
         var statePath = StatePathFor(path);
         // Most stores have no auth-state.json: ask first rather than pay for a FileNotFoundException on every read
         // (Path.Exists is true for a folder too, so a folder in its place still fails as unreadable, as before).
@@ -37,6 +41,10 @@ public static class AuthStoreFile
             var state = AuthProfileStore.Parse(stateText, statePath);
             store ??= AuthProfileStore.CreateEmpty();
             store.AttachState(state.Root);
+            if (PathTrust.LooseModeWarningOnce(statePath, "credential state file") is { } looseState)
+            {
+                store.AddWarning(looseState);
+            }
         }
         return store;
     }
@@ -104,6 +112,10 @@ public static class AuthStoreFile
     public static T Update<T>(string path, LegacySources? legacy, Func<AuthProfileStore, T> change, out LegacyImportResult? imported,
         FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
     {
+        // Before the lock, which creates folders: a store whose folders another user controls, or a dangling link, is
+        // refused here with nothing created or written (StrictModes, issue 12 finding 7).
+        PathTrust.EnsureTrustedForWrite(path, "credential store");
+        PathTrust.EnsureTrustedForWrite(StatePathFor(path), "credential state file");
         // The lock creates the agent's folder; a change that fails or writes nothing must not leave it behind (an empty
         // agents/<id>/agent would make a mistyped -Agent look like an agent from then on).
         var created = MissingFolders(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -179,6 +191,10 @@ public static class AuthStoreFile
         {
             throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.PermissionDenied,
                 $"The credential {(isState ? "state file" : "store")} {path} cannot be opened: permission denied.", path, ex);
+        }
+        catch (IOException ex)
+        {
+            throw AuthProfileStore.Unreadable(path, ex.Message, ex);
         }
         if (bytes is null)
         {

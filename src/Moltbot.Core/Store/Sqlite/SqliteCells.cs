@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using Moltbot.Core.IO;
 
 namespace Moltbot.Core.Store.Sqlite;
 
@@ -42,6 +43,14 @@ internal static class SqliteCells
         {
             throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.ObjectNotFound,
                 $"The OpenClaw database {path} does not exist.", path);
+        }
+        if (PathTrust.Stat(path) is { IsRegular: false } special)
+        {
+            throw PathTrust.NotRegularFile(Path.GetFullPath(path), special); // SQLite's open(2) of a FIFO never returns
+        }
+        if (write)
+        {
+            PathTrust.EnsureTrustedForWrite(path, "OpenClaw database");
         }
         // A writer opens the file as OpenClaw does (SQLite itself then makes -wal/-shm, with the database's mode, if
         // they are missing); a reader that finds no sidecar opens it immutable so that it creates none.
