@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Runtime.InteropServices;
 
 namespace Moltbot.Core.IO;
 
@@ -20,56 +19,49 @@ public enum FileKindValue
 
 /// <summary>
 /// The kind of a path without opening it: opening a FIFO for reading blocks until a writer comes, for ever, so a reader
-/// looks at the kind first. On Unix this asks the runtime's own lstat shim (libSystem.Native, shipped with every .NET);
-/// on Windows, or should the shim be missing, it falls back to the managed view (regular file, folder or link).
+/// looks at the kind first. On Unix this is <see cref="PathTrust.LStat"/> (the runtime's own lstat); on Windows, or when
+/// the path cannot be examined, the managed view (regular file, folder or link).
 /// </summary>
 public static class FileKind
 {
-    private const int S_IFMT = 0xF000, S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFDIR = 0x4000, S_IFBLK = 0x6000,
+    private const int S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFDIR = 0x4000, S_IFBLK = 0x6000,
         S_IFREG = 0x8000, S_IFLNK = 0xA000, S_IFSOCK = 0xC000;
-
-    private static bool _nativeMissing;
 
     public static FileKindValue Of(string path)
     {
-        if (!OperatingSystem.IsWindows() && !_nativeMissing)
+        if (!OperatingSystem.IsWindows())
         {
             try
             {
-                // FileStatus of System.Native: int Flags, int Mode (the st_mode, type bits included), ... (< 256 bytes).
-                var buffer = new byte[256];
-                if (SystemNativeLStat(path, buffer) != 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    return errno is 2 or 20 ? FileKindValue.Missing : Managed(path); // ENOENT, ENOTDIR
-                }
-                var mode = BitConverter.ToInt32(buffer, 4) & S_IFMT;
-                return mode switch
-                {
-                    S_IFREG => FileKindValue.Regular,
-                    S_IFDIR => FileKindValue.Directory,
-                    S_IFLNK => FileKindValue.Symlink,
-                    S_IFIFO => FileKindValue.Fifo,
-                    S_IFSOCK => FileKindValue.Socket,
-                    S_IFCHR => FileKindValue.CharacterDevice,
-                    S_IFBLK => FileKindValue.BlockDevice,
-                    _ => FileKindValue.Other,
-                };
+                return PathTrust.LStat(path) is { } status ? FromType(status.Type) : FileKindValue.Missing;
             }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
             {
-                _nativeMissing = true;
+                // Not examinable (a folder on the way denies search, say): what the managed API can tell.
             }
         }
         return Managed(path);
     }
 
-    /// <summary>How a kind reads in a message: "a FIFO", "a socket", ...</summary>
+    /// <summary>The kind of st_mode's type bits.</summary>
+    public static FileKindValue FromType(int type) => type switch
+    {
+        S_IFREG => FileKindValue.Regular,
+        S_IFDIR => FileKindValue.Directory,
+        S_IFLNK => FileKindValue.Symlink,
+        S_IFIFO => FileKindValue.Fifo,
+        S_IFSOCK => FileKindValue.Socket,
+        S_IFCHR => FileKindValue.CharacterDevice,
+        S_IFBLK => FileKindValue.BlockDevice,
+        _ => FileKindValue.Other,
+    };
+
+    /// <summary>How a kind reads in a message: "a FIFO (named pipe)", "a directory", ...</summary>
     public static string Describe(FileKindValue kind) => kind switch
     {
         FileKindValue.Missing => "missing",
         FileKindValue.Regular => "a regular file",
-        FileKindValue.Directory => "a folder",
+        FileKindValue.Directory => "a directory",
         FileKindValue.Symlink => "a symbolic link",
         FileKindValue.Fifo => "a FIFO (named pipe)",
         FileKindValue.Socket => "a socket",
@@ -81,17 +73,14 @@ public static class FileKind
     private static FileKindValue Managed(string path)
     {
         var info = new FileInfo(path);
-        if (!info.Exists && !Directory.Exists(path) && info.LinkTarget is null)
-        {
-            return FileKindValue.Missing;
-        }
         if (info.LinkTarget is not null)
         {
             return FileKindValue.Symlink;
         }
+        if (!info.Exists && !Directory.Exists(path))
+        {
+            return FileKindValue.Missing;
+        }
         return (info.Attributes & FileAttributes.Directory) != 0 ? FileKindValue.Directory : FileKindValue.Regular;
     }
-
-    [DllImport("libSystem.Native", EntryPoint = "SystemNative_LStat", SetLastError = true, CharSet = CharSet.Ansi)]
-    private static extern int SystemNativeLStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] output);
 }

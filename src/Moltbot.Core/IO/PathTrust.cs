@@ -17,13 +17,9 @@ namespace Moltbot.Core.IO;
 public static class PathTrust
 {
     private const int S_IFMT = 0xF000;
-    private const int S_IFIFO = 0x1000;
-    private const int S_IFCHR = 0x2000;
     private const int S_IFDIR = 0x4000;
-    private const int S_IFBLK = 0x6000;
     private const int S_IFREG = 0x8000;
     private const int S_IFLNK = 0xA000;
-    private const int S_IFSOCK = 0xC000;
     private const int S_ISVTX = 0x200; // 01000: sticky
     private const int GroupOtherWrite = 0x12; // 022
 
@@ -50,17 +46,7 @@ public static class PathTrust
     public static Status? Stat(string path) => Query(path, follow: true);
 
     /// <summary>What a non-regular file is, for messages: "a FIFO (named pipe)", "a directory", ...</summary>
-    public static string DescribeType(Status status) => status.Type switch
-    {
-        S_IFIFO => "a FIFO (named pipe)",
-        S_IFCHR => "a character device",
-        S_IFBLK => "a block device",
-        S_IFDIR => "a directory",
-        S_IFLNK => "a symbolic link",
-        S_IFSOCK => "a socket",
-        S_IFREG => "a regular file",
-        _ => "not a regular file",
-    };
+    public static string DescribeType(Status status) => FileKind.Describe(FileKind.FromType(status.Type));
 
     /// <summary>The typed error for a path that is there but is not a regular file (a FIFO, a directory, a device...).</summary>
     public static MoltbotException NotRegularFile(string path, Status status) =>
