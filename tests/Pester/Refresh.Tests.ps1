@@ -92,6 +92,36 @@ Describe 'Refresh storms: separate processes, one refresh' -Tag 'Refresh' {
     }
 }
 
+Describe 'A refresher in another pid namespace (issue 12, finding 1)' -Tag 'Refresh' {
+    It 'keeps its locks while it refreshes: the others wait, and the old refresh token is presented once' {
+        # Two contenders each in a pid namespace of its own (as in containers sharing the state dir) and one on the
+        # host; the token endpoint takes 3 s, so whoever refreshes holds both locks that long. A pid read from another
+        # namespace's lock is meaningless here (the contender is pid 1 there): judged by it, the lock looked abandoned
+        # at once, the waiter took it and presented the same refresh token again (invalid_grant, grant revoked).
+        $probe = & unshare --pid --fork --mount-proc true 2>&1
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because "unshare --pid is refused here: $probe"; return }
+        $s = New-LoggedInState
+        Start-Sleep -Milliseconds 2100
+        Set-TestIdpMode $script:Idp @{ tokenDelayMs = 3000 }
+        try {
+            $storm = Invoke-RefreshStorm -WorkDir (Join-Path $TestDrive 'storm-pidns') -Count 3 -InPidNamespace 0, 1 -ModulePath $script:ModulePath
+        }
+        finally { Set-TestIdpMode $script:Idp @{ tokenDelayMs = 0 } }
+        $reports = $storm.Reports
+        $grants = Get-RefreshGrants
+        $reused = @(Get-TestIdpEvents $script:Idp -Skip $script:AuditStart | Where-Object error -eq 'invalid_grant')
+        $mostPresented = ($grants | Group-Object presented_refresh_token_fp | Measure-Object Count -Maximum).Maximum
+        Write-Host ("    pid namespaces: 3 contenders (2 namespaced), {0} refresh request(s), {1} invalid_grant, one refresh token presented at most {2} time(s); wall {3} ms" -f
+            $grants.Count, $reused.Count, $mostPresented, (($reports.wallMs | Measure-Object -Maximum).Maximum))
+        @($reports | Where-Object { -not $_.ok }) | ForEach-Object { "$($_.index): $($_.errorId) $($_.message)" } | Should -BeNullOrEmpty
+        $grants | Should -HaveCount 1
+        $grants[0].status | Should -Be 200
+        $reused | Should -HaveCount 0
+        @($reports.token | Sort-Object -Unique) | Should -HaveCount 1
+        Get-TokenFingerprint (Get-Entry $s.Store).refresh | Should -Be $grants[0].issued_refresh_token_fp
+    }
+}
+
 Describe 'Interop with proper-lockfile 4.1.2 (OpenClaw 2026.1.30 lock options)' -Tag 'Refresh' {
     It 'waits while a Node peer holds the store lock, then returns the credentials it wrote without calling the IdP' {
         $s = New-LoggedInState

@@ -137,7 +137,10 @@ function Invoke-RefreshStorm {
         [string] $TokenEndpoint,
         [int] $TimeoutSec = 240,
         # pwsh contenders: the provider asked for (openai-codex before OpenClaw 2026.6.1, openai from then on).
-        [string] $Provider = 'openai-codex'
+        [string] $Provider = 'openai-codex',
+        # pwsh contenders started each in a pid namespace of its own (`unshare --pid --fork --mount-proc`), as a
+        # Moltbot in a container sharing the state dir: its pid means nothing to the others.
+        [int[]] $InPidNamespace = @()
     )
     New-Item -ItemType Directory -Force $WorkDir | Out-Null
     $script = Join-Path $WorkDir 'contender.ps1'
@@ -157,6 +160,10 @@ function Invoke-RefreshStorm {
         Remove-Item $ready, $result -ErrorAction Ignore
         if ($Kind -eq 'pwsh') {
             $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+            if ($InPidNamespace -contains $i) {
+                $psi = [System.Diagnostics.ProcessStartInfo]::new('unshare')
+                foreach ($a in '--pid', '--fork', '--mount-proc', '--', $script:Pwsh) { $psi.ArgumentList.Add($a) }
+            }
             foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, $agent, $ready, $start, $result, $warm, $Provider) { $psi.ArgumentList.Add($a) }
             $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
             $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
