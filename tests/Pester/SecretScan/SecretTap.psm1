@@ -7,7 +7,9 @@
     SecretScan.Tests.ps1 in a second Invoke-Pester in the same process.
 
     The tap (no cmdlet or test changes needed):
-      - $PSDefaultParameterValues for '*-Moltbot*': -Verbose and -Debug on (PS 7: Continue, no prompt), and
+      - $PSDefaultParameterValues for '*-Moltbot*': -Verbose and -Debug on (PS 7: Continue, no prompt), with
+        -WarningAction Continue (a compiled cmdlet's -Debug still makes its warnings Inquire, even in PS 7.6: a prompt
+        a non-interactive run answers with an error), and
         -OutVariable/-ErrorVariable/-WarningVariable/-InformationVariable '+<global list>' ('+' appends to the global
         ArrayList found by scope lookup). The OutVariable default is a script block: PowerShell evaluates it on every
         invocation, which counts the invocation and harvests secrets before the cmdlet runs.
@@ -186,6 +188,7 @@ function Start-SecretTap {
     $global:PSDefaultParameterValues['*-Moltbot*:InformationVariable'] = '+__MoltbotTapInfo'
     $global:PSDefaultParameterValues['*-Moltbot*:Verbose'] = $true
     $global:PSDefaultParameterValues['*-Moltbot*:Debug'] = $true
+    $global:PSDefaultParameterValues['*-Moltbot*:WarningAction'] = 'Continue'
 
     # Harvest a TestDrive right before Pester clears it: the last tokens a test wrote are known too.
     $pester = Get-Module Pester
@@ -216,7 +219,7 @@ function Stop-SecretTap {
     if (-not $tap -or -not $tap.Active) { return $tap }
     Update-ErrorSweep
     try { Stop-Transcript | Out-Null } catch { }
-    foreach ($name in 'OutVariable', 'ErrorVariable', 'WarningVariable', 'InformationVariable', 'Verbose', 'Debug') {
+    foreach ($name in 'OutVariable', 'ErrorVariable', 'WarningVariable', 'InformationVariable', 'Verbose', 'Debug', 'WarningAction') {
         $global:PSDefaultParameterValues.Remove("*-Moltbot*:$name")
     }
 
