@@ -93,7 +93,9 @@ function Invoke-SecretHarvest {
             $isJson = $name.EndsWith('.json', [StringComparison]::OrdinalIgnoreCase) -or $name.EndsWith('.jsonl', [StringComparison]::OrdinalIgnoreCase) -or
                 $name.EndsWith('.json5', [StringComparison]::OrdinalIgnoreCase) -or ($name -like '*.json.*.tmp') -or ($name -like '*.bak*' -and $name -like '*.json*')
             $isCallback = $name -like 'callback-*.txt'
-            if (-not ($isJson -or $isCallback) -or $file.Length -gt 4MB) { continue }
+            # Length 0: nothing to learn, and a FIFO (the tests of issue 12 plant them as stores) reports 0 too;
+            # opening one for reading would block the whole run until a writer comes, which is never.
+            if (-not ($isJson -or $isCallback) -or $file.Length -eq 0 -or $file.Length -gt 4MB) { continue }
             $stamp = "$($file.LastWriteTimeUtc.Ticks)/$($file.Length)"
             $key = $file.FullName
             if ($tap.FileStamps.ContainsKey($key) -and $tap.FileStamps[$key] -eq $stamp) { continue }
