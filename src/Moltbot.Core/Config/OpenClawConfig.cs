@@ -116,8 +116,7 @@ public sealed class OpenClawConfig
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
-            throw new MoltbotException(ErrorIds.WriteFailed, MoltbotErrorKind.PermissionDenied,
-                $"The OpenClaw config {Path} could not be written: {ex.Message}", Path, ex);
+            throw SecureFile.WriteError(Path, System.IO.Path.GetDirectoryName(Path)!, ex);
         }
     }
 

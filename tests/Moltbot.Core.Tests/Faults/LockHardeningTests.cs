@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Moltbot.Core.IO;
 using Moltbot.Core.Locking;
+using Moltbot.Core.Store;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -179,6 +180,36 @@ public sealed class LockHardeningTests : IDisposable
         Assert.Equal(ErrorIds.WriteFailed, ex.ErrorId);
         Assert.Equal(MoltbotErrorKind.WriteError, ex.Kind);
         Assert.Empty(left); // no lock (empty or not), no temp file
+    }
+
+    [MountFact]
+    public void A_full_disk_while_the_store_itself_is_written_gives_the_same_typed_write_error_and_keeps_the_store()
+    {
+        // Room for the lock (one page) but not for the new store: the store's own write must fail like the lock's.
+        using var mount = new TmpfsMount(_tmp.Dir("full-store"), "size=64k");
+        var agent = Directory.CreateDirectory(Path.Combine(mount.Path, "agent")).FullName;
+        var target = Path.Combine(agent, "auth-profiles.json");
+        var small = AuthProfileStore.CreateEmpty();
+        small.Set("openrouter:a", new System.Text.Json.Nodes.JsonObject { ["type"] = "api_key", ["provider"] = "openrouter", ["key"] = "sk-or-small" });
+        AuthStoreFile.Save(target, small);
+        var original = File.ReadAllBytes(target);
+        var spare = Path.Combine(agent, "spare");
+        File.WriteAllBytes(spare, new byte[4096]);
+        Fill(Path.Combine(agent, "filler"));
+        File.Delete(spare);
+        var before = Directory.GetFileSystemEntries(agent).OrderBy(x => x, StringComparer.Ordinal).ToArray();
+
+        var ex = Assert.Throws<MoltbotException>(() => AuthStoreFile.Update(target, store =>
+        {
+            store.Set("openrouter:big", new System.Text.Json.Nodes.JsonObject { ["type"] = "api_key", ["provider"] = "openrouter", ["key"] = new string('k', 40_000) });
+            return true;
+        }, new FileLockOptions { Timeout = TimeSpan.FromSeconds(3) }));
+        var entries = Directory.GetFileSystemEntries(agent).OrderBy(x => x, StringComparer.Ordinal).ToArray();
+        _output.WriteLine($"full disk during the store write: {ex.ErrorId} ({ex.Kind}); store unchanged {File.ReadAllBytes(target).AsSpan().SequenceEqual(original)}; entries left beyond the store and filler {entries.Except(before).Count()}");
+        Assert.Equal(ErrorIds.WriteFailed, ex.ErrorId);
+        Assert.Equal(MoltbotErrorKind.WriteError, ex.Kind); // not PermissionDenied: nothing is wrong with the permissions
+        Assert.Equal(original, File.ReadAllBytes(target));
+        Assert.Equal(before, entries); // no temp file, no lock
     }
 
     // ---- 6. a read-only file system ----------------------------------------------------------------------------

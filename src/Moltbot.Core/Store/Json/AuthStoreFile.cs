@@ -91,8 +91,8 @@ public static class AuthStoreFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MoltbotException(ErrorIds.WriteFailed, MoltbotErrorKind.PermissionDenied,
-                $"The credential store {path} could not be written: {ex.Message}", path, ex);
+            // The one rule for a failed write: a folder that cannot be written at all, or any other failure (a full disk).
+            throw SecureFile.WriteError(path, System.IO.Path.GetDirectoryName(path)!, ex);
         }
     }
 
