@@ -38,10 +38,10 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
 
     protected override void ProcessItem()
     {
-        // Every pattern is checked before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
-        WildcardPatterns(nameof(Agent), Agent);
-        WildcardPatterns(nameof(Provider), Provider);
-        WildcardPatterns(nameof(ProfileId), ProfileId);
+        // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
+        var agentPatterns = WildcardPatterns(nameof(Agent), Agent);
+        var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
+        var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
         var agents = State.ListAgents();
         var selected = new List<Core.Agents.AgentLocation>();
         if (Agent is null)
@@ -50,11 +50,12 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         }
         else
         {
-            foreach (var name in Agent)
+            for (var i = 0; i < Agent.Length; i++)
             {
+                var name = Agent[i];
                 if (WildcardPattern.ContainsWildcardCharacters(name))
                 {
-                    var pattern = Wildcard(nameof(Agent), name);
+                    var pattern = agentPatterns![i];
                     selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
                     continue;
                 }
@@ -76,8 +77,6 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             }
         }
 
-        var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
-        var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
         var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
