@@ -164,6 +164,12 @@ public sealed class CallbackListener : IDisposable
     public void Answer(bool succeeded, string title, string message)
     {
         _answer.TrySetResult((succeeded, title, message));
+        WaitForHeldAnswer();
+    }
+
+    /// <summary>Waits (a few seconds at most) until the held browser request, if any, has been answered.</summary>
+    private void WaitForHeldAnswer()
+    {
         var held = Volatile.Read(ref _held);
         if (held is not null)
         {
@@ -518,17 +524,7 @@ public sealed class CallbackListener : IDisposable
         }
         // A browser still held for the outcome gets a page (not a reset) before the sockets close.
         _answer.TrySetResult((false, "Sign-in not completed", "Moltbot stopped before completing the sign-in. The reason is shown in PowerShell; nothing was stored."));
-        var held = Volatile.Read(ref _held);
-        if (held is not null)
-        {
-            try
-            {
-                held.Wait(WriteTimeout + LingerTime);
-            }
-            catch (AggregateException)
-            {
-            }
-        }
+        WaitForHeldAnswer();
         _closing.Cancel();
         foreach (var socket in _sockets)
         {
