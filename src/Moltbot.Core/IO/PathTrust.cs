@@ -57,6 +57,19 @@ public static class PathTrust
         };
 
     /// <summary>
+    /// Refuses a path that exists but is not a regular file (stat(2), a symlink followed), for files a library opens
+    /// itself: SQLite's open(2) of a FIFO would wait for a writer for ever.
+    /// </summary>
+    /// <exception cref="MoltbotException">InvalidData (<see cref="ErrorIds.NotRegularFile"/>).</exception>
+    public static void RequireRegularIfExists(string path)
+    {
+        if (Stat(path) is { IsRegular: false } special)
+        {
+            throw NotRegularFile(Path.GetFullPath(path), special);
+        }
+    }
+
+    /// <summary>
     /// Opens an existing regular file for reading without ever blocking: O_NONBLOCK makes open(2) of a FIFO return at
     /// once (a FIFO without a writer would otherwise block it for ever, beyond the reach of Ctrl+C), and fstat(2) of the
     /// open descriptor then refuses anything that is not a regular file. Null when the path does not exist.

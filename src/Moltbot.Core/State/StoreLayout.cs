@@ -498,10 +498,7 @@ public sealed class StoreLayout
         {
             return null;
         }
-        if (PathTrust.Stat(path) is { IsRegular: false } special)
-        {
-            throw PathTrust.NotRegularFile(path, special); // a FIFO: SQLite's open(2) would wait for a writer for ever
-        }
+        PathTrust.RequireRegularIfExists(path); // a FIFO: SQLite's open(2) would wait for a writer for ever
         long length;
         try
         {

@@ -44,10 +44,7 @@ internal static class SqliteCells
             throw new MoltbotException(ErrorIds.StoreUnreadable, MoltbotErrorKind.ObjectNotFound,
                 $"The OpenClaw database {path} does not exist.", path);
         }
-        if (PathTrust.Stat(path) is { IsRegular: false } special)
-        {
-            throw PathTrust.NotRegularFile(Path.GetFullPath(path), special); // SQLite's open(2) of a FIFO never returns
-        }
+        PathTrust.RequireRegularIfExists(path); // SQLite's open(2) of a FIFO never returns
         if (write)
         {
             PathTrust.EnsureTrustedForWrite(path, "OpenClaw database");
