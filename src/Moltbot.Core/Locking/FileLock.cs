@@ -111,7 +111,7 @@ public sealed class FileLock : IDisposable
 
         var waited = Stopwatch.StartNew();
         var random = new Random(Environment.ProcessId ^ Environment.CurrentManagedThreadId ^ (int)DateTime.UtcNow.Ticks);
-        string? lastHolder = null;
+        LockState? lastHeld = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -135,7 +135,10 @@ public sealed class FileLock : IDisposable
                 RemoveStale(lockPath, state, options.StaleAfter);
                 continue;
             }
-            lastHolder = state.Description ?? lastHolder;
+            if (state.Description is not null)
+            {
+                lastHeld = state;
+            }
 
             if (satisfied is not null && (lastAsked is null || waited.Elapsed - lastAsked.Value >= TimeSpan.FromMilliseconds(25)))
             {
@@ -152,10 +155,10 @@ public sealed class FileLock : IDisposable
                     ErrorIds.LockTimeout,
                     MoltbotErrorKind.ResourceBusy,
                     $"Timed out after {options.Timeout.TotalSeconds:0.###} s waiting for the lock {lockPath}" +
-                    (lastHolder is null ? "." : $" ({lastHolder})."),
+                    (lastHeld is { } held ? $" ({held.Description})." : "."),
                     lockPath)
                 {
-                    RecommendedAction = lastHolder is not null && lastHolder.Contains("with content", StringComparison.Ordinal)
+                    RecommendedAction = lastHeld is { HasContent: true }
                         ? "The lock folder holds files, so it is not a lock of OpenClaw or Moltbot and is not removed. Look at what it holds and move it away."
                         : "Another process (OpenClaw or Moltbot) is writing these credentials. Try again; if no such process runs, delete the lock file.",
                 };
@@ -199,10 +202,6 @@ public sealed class FileLock : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
-        }
-        catch (MoltbotException)
-        {
-            // Not a regular file any more (a peer's lock directory, say): not ours to delete.
         }
     }
 
@@ -272,7 +271,8 @@ public sealed class FileLock : IDisposable
     private static bool TryCreate(string lockPath, byte[] content) => SecureFile.TryCreateWithContent(lockPath, content);
 
     /// <param name="AgeOnly">Stale only because of the file's mtime (not its pid or createdAt).</param>
-    private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description, bool AgeOnly = false);
+    /// <param name="HasContent">A lock folder that holds entries: not a lock of OpenClaw or Moltbot, never removed.</param>
+    private readonly record struct LockState(bool Stale, bool IsDirectory, byte[]? Content, string? Description, bool AgeOnly = false, bool HasContent = false);
 
     private static LockState Inspect(string lockPath, TimeSpan staleAfter)
     {
@@ -291,7 +291,7 @@ public sealed class FileLock : IDisposable
                 if (age > staleAfter && Directory.EnumerateFileSystemEntries(lockPath).Any())
                 {
                     // proper-lockfile's lock folder is empty: one with content is not a lock of ours to remove.
-                    return new LockState(false, true, null, $"a lock directory with content, not refreshed for {age.TotalSeconds:0.0} s, left alone");
+                    return new LockState(false, true, null, $"a lock directory with content, not refreshed for {age.TotalSeconds:0.0} s, left alone", HasContent: true);
                 }
                 return new LockState(age > staleAfter, true, null, $"a lock directory, refreshed {age.TotalSeconds:0.0} s ago");
             }
