@@ -26,11 +26,11 @@ public static class SecureFile
         {
             return;
         }
-        if (File.Exists(full) || FileKind.Of(full) is not (FileKindValue.Missing or FileKindValue.Directory))
+        if (FileKind.Of(full) is not (FileKindValue.Missing or FileKindValue.Directory) and var kind)
         {
             // Without this, CreateDirectory fails with an untyped "file exists" (or, one level up, ENOTDIR).
             throw new MoltbotException(ErrorIds.NotADirectory, MoltbotErrorKind.InvalidData,
-                $"{full} must be a folder but is {FileKind.Describe(FileKind.Of(full))}.", full)
+                $"{full} must be a folder but is {FileKind.Describe(kind)}.", full)
             {
                 RecommendedAction = "Move that file out of the way; the module creates the folder itself.",
             };
