@@ -39,8 +39,7 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
             {
                 return parsed;
             }
-            throw new ArgumentTransformationMetadataException(
-                $"'{Core.DisplayText.Escape(text)}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
+            throw NotADuration(text);
         }
         if (value is int or long or double)
         {
@@ -67,8 +66,10 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
         }
         catch (ArgumentException)
         {
-            throw new ArgumentTransformationMetadataException(
-                $"'{Core.DisplayText.Escape(text)}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
+            throw NotADuration(text);
         }
     }
+
+    private static ArgumentTransformationMetadataException NotADuration(string text) =>
+        new($"'{Core.DisplayText.Escape(text)}' is not a duration. Use a TimeSpan, or a number with a unit such as 365d, 12h or 30m.");
 }
