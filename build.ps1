@@ -232,6 +232,13 @@ function Get-PesterPath {
 function Invoke-Test {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
+    # The tests decide for themselves whether a login runs in a remote shell (Connect-MoltbotProvider goes to paste when
+    # SSH_* or similar are set); a suite started over SSH must not inherit that.
+    foreach ($name in 'SSH_CLIENT', 'SSH_TTY', 'SSH_CONNECTION', 'REMOTE_CONTAINERS', 'CODESPACES') {
+        Remove-Item "Env:$name" -ErrorAction Ignore
+    }
+    # The names of the failed tests, repeated at the end: a CI log shows only its tail.
+    $failedNames = [Collections.Generic.List[string]]::new()
 
     if (-not $SkipUnit) {
         foreach ($project in 'tests/Moltbot.Core.Tests/Moltbot.Core.Tests.csproj', 'tests/Moltbot.PowerShell.Tests/Moltbot.PowerShell.Tests.csproj') {
@@ -249,6 +256,10 @@ function Invoke-Test {
                 # The fault tests print their counts ('kill-9 writer: ...', 'mutations: ...'); the minimal console logger
                 # hides a passing test's output, so show those lines from the report.
                 foreach ($result in @($x.TestRun.Results.UnitTestResult)) {
+                    if ($result -and $result.outcome -in 'Failed', 'Error', 'Timeout') {
+                        $message = $result.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')
+                        $failedNames.Add("xunit $name : $($result.testName)$(if ($message) { ' -- ' + ($message.InnerText -split "`n")[0].Trim() })")
+                    }
                     if ($result -and $result.testName -like '*Fault*' -and $result.SelectSingleNode('*[local-name()="Output"]/*[local-name()="StdOut"]')) {
                         $result.Output.StdOut -split "`n" | Where-Object { $_ -match '^\s*(kill-9 writer|mutations):' } |
                             Select-Object -Unique | ForEach-Object { Write-Host "    $($_.Trim())" }
@@ -324,10 +335,15 @@ function Invoke-Test {
         $passed += [int] $r.total - [int] $r.failures - [int] $r.errors - [int] $r.'not-run' - [int] $r.skipped - [int] $r.ignored - [int] $r.inconclusive
         $failed += [int] $r.failures + [int] $r.errors
         $skipped += [int] $r.'not-run' + [int] $r.skipped + [int] $r.ignored
+        foreach ($case in $n.SelectNodes('//test-case[@result="Failure" or @result="Error"]')) {
+            $message = $case.SelectSingleNode('failure/message')
+            $failedNames.Add("Pester: $($case.name)$(if ($message) { ' -- ' + ($message.InnerText -split "`n")[0].Trim() })")
+        }
     }
     if ($pesterExit -ne 0 -and $failed -eq 0) { $failed++ }
 
     Write-Host ''
+    foreach ($line in $failedNames) { Write-Host "FAILED $line" }
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
