@@ -30,9 +30,15 @@ public static class OAuthErrorIds
     /// <summary>The token endpoint could not be reached or did not answer in time. ConnectionError.</summary>
     public const string TokenEndpointUnreachable = "MoltbotTokenEndpointUnreachable";
 
-    /// <summary>MOLTBOT_OPENAI_CODEX_AUTHORITY or MOLTBOT_OPENAI_CODEX_REDIRECT_URI is not usable. InvalidArgument.</summary>
+    /// <summary>An endpoint or redirect variable (MOLTBOT_OPENAI_CODEX_AUTHORITY, ...) or a login client is not usable. InvalidArgument.</summary>
     public const string InvalidOAuthSetting = "MoltbotInvalidOAuthSetting";
 
     /// <summary>The provider has no interactive login in this module yet. NotImplemented.</summary>
     public const string ProviderNotSupported = "MoltbotProviderNotSupported";
+
+    /// <summary>The provider has no login of the kind asked for (-DeviceCode for a browser-only provider). InvalidArgument.</summary>
+    public const string LoginFlowNotSupported = "MoltbotLoginFlowNotSupported";
+
+    /// <summary>The profile id a login would store under holds another account of the provider. ResourceExists.</summary>
+    public const string ProfileHoldsAnotherAccount = "MoltbotProfileHoldsAnotherAccount";
 }

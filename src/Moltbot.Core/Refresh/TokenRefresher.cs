@@ -13,6 +13,8 @@ using Moltbot.Core.Agents;
 using Moltbot.Core.IO;
 using Moltbot.Core.Locking;
 using Moltbot.Core.OAuth;
+using Moltbot.Core.Profiles;
+using Moltbot.Core.State;
 using Moltbot.Core.Store;
 
 namespace Moltbot.Core.Refresh;
@@ -46,18 +48,19 @@ public sealed class TokenRefresher
     }));
 
     private readonly MoltbotState _state;
-    private readonly Func<CodexTokenClient> _codexFactory;
     private readonly TimeProvider _clock;
-    private CodexTokenClient? _codex;
+    private readonly MoltbotEnvironment _environment;
+    private TokenEndpointClient? _client;
 
-    /// <param name="codexClient">The token client; created from the environment on the first refresh when null.</param>
-    public TokenRefresher(MoltbotState state, CodexTokenClient? codexClient = null, TokenRefreshOptions? options = null, TimeProvider? clock = null)
+    /// <param name="client">The token client; one over a shared HTTP client when null.</param>
+    /// <param name="environment">Where the providers' endpoint variables are read (default: the process environment).</param>
+    public TokenRefresher(MoltbotState state, TokenEndpointClient? client = null, TokenRefreshOptions? options = null, TimeProvider? clock = null, MoltbotEnvironment? environment = null)
     {
         _state = state ?? throw new ArgumentNullException(nameof(state));
-        _clock = clock ?? TimeProvider.System;
+        _clock = clock ?? client?.Clock ?? TimeProvider.System;
         Options = options ?? TokenRefreshOptions.Default;
-        _codex = codexClient;
-        _codexFactory = () => new CodexTokenClient(CodexOAuthOptions.FromEnvironment(), SharedHttp.Value, _clock);
+        _client = client;
+        _environment = environment ?? MoltbotEnvironment.Process;
     }
 
     public TokenRefreshOptions Options { get; }
@@ -65,7 +68,10 @@ public sealed class TokenRefresher
     /// <summary>Test hook: called with "refresh-lock", "store-lock", "network" as each step begins (lock order tests).</summary>
     internal Action<string>? Trace { get; set; }
 
-    private CodexTokenClient Codex => _codex ??= _codexFactory();
+    private TokenEndpointClient Client => _client ??= new TokenEndpointClient(SharedHttp.Value, _clock);
+
+    /// <summary>Whether stored oauth profiles of <paramref name="storedProvider"/> can be refreshed here (a provider definition says so).</summary>
+    public static bool IsRefreshable(string? storedProvider) => ProviderRegistry.ForStoredProvider(storedProvider) is { Refreshable: true };
 
     /// <summary>
     /// The JSON-era target of the cross-agent refresh lock of a profile (<see cref="OAuthProfileLock.Sha256Target"/>); each
@@ -126,8 +132,7 @@ public sealed class TokenRefresher
         {
             return new AccessTokenResult(agent.Id, profile, profile.GetString("access")!, AccessTokenSource.Store);
         }
-        var provider = profile.Provider ?? string.Empty;
-        if (!IsRefreshable(provider))
+        if (!IsRefreshable(profile.Provider))
         {
             if (!force && IsUsable(profile, now, TimeSpan.Zero))
             {
@@ -152,13 +157,6 @@ public sealed class TokenRefresher
         cancellationToken.ThrowIfCancellationRequested();
         return refreshed;
     }
-
-    /// <summary>
-    /// The ChatGPT/Codex login: provider <c>openai-codex</c> up to OpenClaw 2026.5.x, <c>openai</c> from 2026.6.1
-    /// (oauth-providers.md; an OpenAI API key is an api_key profile, never oauth).
-    /// </summary>
-    private static bool IsRefreshable(string provider) =>
-        string.Equals(provider, CodexOAuthOptions.ProviderId, StringComparison.Ordinal) || string.Equals(provider, "openai", StringComparison.Ordinal);
 
     private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, string seenRefresh, bool force, CancellationToken cancellationToken)
     {
@@ -221,7 +219,7 @@ public sealed class TokenRefresher
     {
         public AccessTokenSource Source;
         public string? PresentedRefresh;
-        public CodexTokens? Tokens;
+        public OAuthCredential? Tokens;
         public StoredProfile? Profile;
         public TimeSpan StoreLockWaited;
     }
@@ -246,7 +244,7 @@ public sealed class TokenRefresher
             {
                 return new AccessTokenResult(agent.Id, peer, peer.GetString("access")!, AccessTokenSource.Peer);
             }
-            var code = ex.Data[CodexTokenClient.ProviderErrorKey] as string ?? CodeOf(ex.ErrorId);
+            var code = ex.Data[TokenEndpointClient.ProviderErrorKey] as string ?? CodeOf(ex.ErrorId);
             var kind = ex.Kind == MoltbotErrorKind.ConnectionError ? MoltbotErrorKind.ConnectionError : MoltbotErrorKind.AuthenticationError;
             throw Failed(agent, peer ?? null, code, ex.Message, kind, ex, profileId);
         }
@@ -303,10 +301,10 @@ public sealed class TokenRefresher
             return null;
         }
         Trace?.Invoke("network");
-        // Once sent, the request is not aborted by a stop (CodexTokenClient): its answer is merged here and written by
+        // Once sent, the request is not aborted by a stop (TokenEndpointClient): its answer is merged here and written by
         // the store update that holds the lock, and the stop is reported afterwards (GetAccessToken).
-        var tokens = Codex.RefreshAsync(currentRefresh, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
-        Merge(current.Node, tokens);
+        var tokens = RefreshAtProvider(current, cancellationToken);
+        tokens.MergeInto(current.Node);
         return new Outcome
         {
             Source = AccessTokenSource.Refreshed,
@@ -339,15 +337,16 @@ public sealed class TokenRefresher
         {
             return decided;
         }
-        var presented = store.Get(profileId)!.GetString("refresh")!;
+        var seen = store.Get(profileId)!;
+        var presented = seen.GetString("refresh")!;
         Trace?.Invoke("network");
-        // Once sent, the request is not aborted by a stop (CodexTokenClient): the provider has rotated the token, so its
+        // Once sent, the request is not aborted by a stop (TokenEndpointClient): the provider has rotated the token, so its
         // answer is stored even if the caller gives up meanwhile (the stop is reported afterwards, by GetAccessToken).
-        var tokens = Codex.RefreshAsync(presented, cancellationToken, Options.RefreshTimeout).GetAwaiter().GetResult();
+        var tokens = RefreshAtProvider(seen, cancellationToken);
         return agent.Store.Update(latest =>
         {
             var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);
-            Merge(current.Node, tokens);
+            tokens.MergeInto(current.Node);
             return new Outcome
             {
                 Source = AccessTokenSource.Refreshed,
@@ -392,7 +391,7 @@ public sealed class TokenRefresher
     /// token that was just used (openclaw's <c>agents add</c> copies stores), each under its store lock with a re-read;
     /// a copy that changed meanwhile is left alone.
     /// </summary>
-    private void Propagate(AgentLocation origin, string provider, string oldRefresh, CodexTokens tokens, AccessTokenResult result, CancellationToken cancellationToken)
+    private void Propagate(AgentLocation origin, string provider, string oldRefresh, OAuthCredential tokens, AccessTokenResult result, CancellationToken cancellationToken)
     {
         var propagated = new List<string>();
         var warnings = new List<string>();
@@ -432,7 +431,7 @@ public sealed class TokenRefresher
                     {
                         if (IsCopy(copy, provider, oldRefresh) && store.SourceOf(copy.Id) is not { Inherited: true })
                         {
-                            Merge(copy.Node, tokens);
+                            tokens.MergeInto(copy.Node);
                             n++;
                         }
                     }
@@ -486,19 +485,14 @@ public sealed class TokenRefresher
         && string.Equals(p.GetString("refresh"), refresh, StringComparison.Ordinal);
 
     /// <summary>
-    /// <c>{...old, ...new, type:"oauth"}</c>: access, refresh and expires replaced, accountId from the new access token,
-    /// every other field (email, projectId, fields this module does not know) kept in place.
+    /// One refresh request at the provider the profile belongs to (its definition builds the request and reads the
+    /// answer); the result is merged <c>{...old, ...new, type:"oauth"}</c> by <see cref="OAuthCredential.MergeInto"/>.
     /// </summary>
-    internal static void Merge(JsonObject node, CodexTokens tokens)
+    private OAuthCredential RefreshAtProvider(StoredProfile profile, CancellationToken cancellationToken)
     {
-        node["access"] = tokens.Access;
-        node["refresh"] = tokens.Refresh;
-        node["expires"] = tokens.ExpiresMs;
-        if (!string.IsNullOrEmpty(tokens.AccountId))
-        {
-            node["accountId"] = tokens.AccountId;
-        }
-        node["type"] = "oauth";
+        var provider = ProviderRegistry.ForStoredProvider(profile.Provider)
+            ?? throw new InvalidOperationException($"No provider definition refreshes '{profile.Provider}'.");
+        return provider.RefreshAsync(Client, new StoredCredentialView(profile), _environment, Options.RefreshTimeout, cancellationToken).GetAwaiter().GetResult();
     }
 
     /// <summary>The stored credential if a peer has refreshed it since <paramref name="seenRefresh"/> was read and it is usable.</summary>
@@ -604,11 +598,24 @@ public sealed class TokenRefresher
 
     private static MoltbotException NotSupported(AgentLocation agent, StoredProfile profile) =>
         new(RefreshErrorIds.RefreshNotSupported, MoltbotErrorKind.NotImplemented,
-            $"Moltbot cannot refresh OAuth credentials of provider '{profile.Provider}' yet (profile '{profile.Id}' of agent '{agent.Id}'); it refreshes the ChatGPT/Codex login ('{CodexOAuthOptions.ProviderId}', 'openai' from OpenClaw 2026.6.1) only.",
+            $"Moltbot cannot refresh OAuth credentials of provider '{profile.Provider}' (profile '{profile.Id}' of agent '{agent.Id}'); it refreshes: {string.Join(", ", RefreshableProviderIds())}.",
             profile.Id)
         {
-            RecommendedAction = "Let OpenClaw refresh this profile (run the agent), or sign in again with the openclaw CLI.",
+            RecommendedAction = "Let OpenClaw refresh this profile (run the agent), or sign in again with the openclaw CLI. Get-MoltbotProvider lists what Moltbot refreshes.",
         };
+
+    /// <summary>The stored provider ids whose oauth profiles are refreshed here, for messages.</summary>
+    private static IEnumerable<string> RefreshableProviderIds()
+    {
+        foreach (var p in ProviderRegistry.All)
+        {
+            if (!p.Refreshable)
+            {
+                continue;
+            }
+            yield return p.StoredProviderIds.Count == 0 ? p.Id : $"{p.Id} (stored as {string.Join(" or ", p.StoredProviderIds)} by later OpenClaw)";
+        }
+    }
 
     private static MoltbotException SecretReference(AgentLocation agent, StoredProfile profile, string field) =>
         new(RefreshErrorIds.SecretReference, MoltbotErrorKind.NotImplemented,
@@ -617,16 +624,19 @@ public sealed class TokenRefresher
     private static MoltbotException Failed(AgentLocation agent, StoredProfile? profile, string code, string detail, MoltbotErrorKind kind, Exception? inner, string? profileId = null)
     {
         var id = profile?.Id ?? profileId ?? string.Empty;
-        var provider = profile?.Provider ?? CodexOAuthOptions.ProviderId;
+        var provider = profile?.Provider ?? ProviderId.ProviderOf(id) ?? "the provider";
+        var definition = ProviderRegistry.ForStoredProvider(provider);
+        var advice = definition?.RefreshFailedAdvice(agent.Id, id)
+            ?? $"Sign in again with 'Connect-MoltbotProvider {provider} -Agent {agent.Id} -ProfileId {id}'.";
         var ex = new MoltbotException(RefreshErrorIds.RefreshFailed, kind,
             $"OAuth token refresh failed for {provider} (profile '{id}' of agent '{agent.Id}'): {code}. {detail.TrimEnd()} The stored profile was kept unchanged.",
             id, inner)
         {
             RecommendedAction = kind == MoltbotErrorKind.ConnectionError
-                ? $"Check the network and try again; if the refresh keeps failing, sign in again with 'Connect-MoltbotProvider {provider} -Agent {agent.Id} -ProfileId {id}'."
-                : $"Sign in again with 'Connect-MoltbotProvider {provider} -Agent {agent.Id} -ProfileId {id}'.",
+                ? $"Check the network and try again; if the refresh keeps failing: {advice}"
+                : advice,
         };
-        ex.Data[CodexTokenClient.ProviderErrorKey] = code;
+        ex.Data[TokenEndpointClient.ProviderErrorKey] = code;
         return ex;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Threading;
@@ -14,14 +15,13 @@ using Moltbot.Models;
 namespace Moltbot.Commands;
 
 /// <summary>
-/// <para type="synopsis">Signs in to a provider with OAuth in the browser and stores the credential (OpenAI Codex / ChatGPT for now).</para>
+/// <para type="synopsis">Signs in to an OAuth provider (browser, pasted redirect or device code) and stores the credential in an agent's store.</para>
 /// <para type="description">
-/// Runs the OpenAI Codex PKCE login: shows the sign-in URL on the host and opens it ($BROWSER, else the platform
-/// opener), waits for the browser's redirect on http://localhost:1455/auth/callback (loopback only), exchanges the code
-/// at the token endpoint, and stores {access, refresh, expires, accountId} as an oauth profile in the agent's
-/// auth-profiles.json (under the store lock) and in openclaw.json's auth.profiles. When the callback port cannot be
-/// bound, or with -Manual, it asks for the redirect URL (or the code) to be pasted instead. The authority can be
-/// replaced with $env:MOLTBOT_OPENAI_CODEX_AUTHORITY and the redirect with $env:MOLTBOT_OPENAI_CODEX_REDIRECT_URI.
+/// Runs the provider's login (Get-MoltbotProvider lists them): PKCE with a loopback callback, or the redirect URL pasted
+/// back (-Manual, and by default in a remote or headless shell), or a device code (-DeviceCode). The credential is stored
+/// under the store lock as the profile OpenClaw would name it, and recorded in openclaw.json's auth.profiles. A second
+/// account never overwrites the first: it is stored beside it, unless -Force is given. Every endpoint can be moved with
+/// the environment variable Get-MoltbotProvider shows for it.
 /// </para>
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "MoltbotProvider", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -32,7 +32,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
 
     private const int ProgressActivityId = 1455;
 
-    /// <summary>The provider to sign in to. Only openai-codex is supported for now.</summary>
+    /// <summary>The provider to sign in to (an id or alias that Get-MoltbotProvider lists).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(OAuthProviderCompleter))]
     [ValidateNotNullOrEmpty]
@@ -44,7 +44,7 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
-    /// <summary>The profile id (<c>openai-codex:name</c>, or just the name). Default: <c>openai-codex:default</c>.</summary>
+    /// <summary>The profile id (<c>&lt;provider&gt;:name</c>, or just the name). Default: the provider's rule (Get-MoltbotProvider shows it).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
@@ -63,65 +63,79 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     [Parameter]
     public SwitchParameter Manual { get; set; }
 
+    /// <summary>Use the provider's device-code login (a code to enter on another device); never starts a browser or a listener.</summary>
+    [Parameter]
+    public SwitchParameter DeviceCode { get; set; }
+
+    /// <summary>Replace the profile even when it holds another account of the provider.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessItem()
     {
-        var provider = ProviderId.Normalize(Provider);
-        if (provider != CodexOAuthOptions.ProviderId)
-        {
-            throw new MoltbotException(OAuthErrorIds.ProviderNotSupported, MoltbotErrorKind.NotImplemented,
-                $"Connect-MoltbotProvider cannot sign in to '{provider}' yet; it supports '{CodexOAuthOptions.ProviderId}' only.", provider)
-            {
-                RecommendedAction = "For an Anthropic setup token use Set-MoltbotSetupToken; for an API key use Set-MoltbotApiKey.",
-            };
-        }
-        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
+        var provider = ProviderRegistry.ForLogin(Provider);
         var agent = ResolveAgent(Agent);
-        var options = CodexOAuthOptions.FromEnvironment();
-
-        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
-        var action = $"Sign in to OpenAI Codex (ChatGPT) at {options.Authority.AbsoluteUri.TrimEnd('/')} and " +
-                     (exists ? "replace" : "store") + $" the OAuth credential of profile '{profileId}'";
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
-        {
-            return;
-        }
-
-        var settings = new CodexLoginSettings
+        var service = new LoginService(State);
+        var requested = ProfileId is null ? null : Moltbot.Core.Profiles.ProviderId.ResolveProfileId(provider.Id, ProfileId);
+        var settings = service.Effective(provider, new LoginSettings
         {
             Timeout = TimeSpan.FromSeconds(TimeoutSec),
             NoBrowser = NoBrowser.IsPresent,
             Manual = Manual.IsPresent,
-        };
-        var tokens = new CodexLoginFlow(options).Run(settings, new HostUi(this), Cancellation);
+            DeviceCode = DeviceCode.IsPresent,
+        }, detectRemote: !MyInvocation.BoundParameters.ContainsKey(nameof(Manual)), out var why);
+        var flow = LoginService.FlowFor(provider, settings);
+
+        var target = requested ?? $"{provider.Id} (profile id decided by the login: {provider.ProfileIdRule})";
+        var exists = requested is not null && (agent.LoadStore()?.Contains(requested) ?? false);
+        var action = $"Sign in to {provider.DisplayName} ({Describe(flow, settings)}) and " + (exists ? "replace" : "store") + $" the credential of profile '{target}'";
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
+        {
+            return;
+        }
+        if (why is not null)
+        {
+            WriteVerbose(why);
+        }
+        if (provider.PolicyNote is { } policy)
+        {
+            WriteWarning(policy);
+        }
 
         // The provider has consumed the code and issued a grant: a stop (Ctrl+C) that came during the exchange does not
         // throw the answer away. It is stored first (the writes are bounded by their locks' timeouts), then the stop is reported.
-        if (!Cancellation.IsCancellationRequested)
+        var outcome = service.Login(provider, agent, ProfileId, Force.IsPresent, settings, new HostUi(this), Cancellation);
+        foreach (var note in outcome.Notes)
         {
-            WriteVerbose($"Storing the OAuth credential (access, refresh, expires, accountId) as '{profileId}' in {agent.Store.Location}.");
+            WriteWarning(note);
         }
-        new CredentialService(State).Save(agent, provider, profileId, CredentialType.OAuth, tokens.ToSecretFields(), tokens.Email, CancellationToken.None);
-        Cancellation.ThrowIfCancellationRequested();
-        WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'oauth' }} in {State.Paths.ConfigPath}.");
-        WriteObject(ReadProfile(agent, profileId));
+        WriteVerbose($"Stored the {outcome.Credential.Type.ToWireName()} credential ({string.Join(", ", outcome.Credential.ToSecretFields().Select(f => f.Key))}) as '{outcome.ProfileId}' in {agent.Store.Location}; recorded auth.profiles['{outcome.ProfileId}'] = {{ provider: '{provider.Id}', mode: '{outcome.Credential.Type.ToWireName()}' }} in {State.Paths.ConfigPath}.");
+        WriteObject(ReadProfile(agent, outcome.ProfileId));
     }
+
+    private static string Describe(LoginFlowKind flow, LoginSettings settings) => flow switch
+    {
+        LoginFlowKind.DeviceCode => "device code",
+        LoginFlowKind.UserCode => "user code",
+        _ => settings.Manual ? "browser sign-in, redirect pasted back" : "browser sign-in, loopback callback",
+    };
 
     private void WriteHost(string message) =>
         WriteInformation(new HostInformationMessage { Message = message }, new[] { "PSHOST" });
 
     /// <summary>The flow's window on the host; every call arrives on the pipeline thread.</summary>
-    private sealed class HostUi : ICodexLoginUi
+    private sealed class HostUi : ILoginUi
     {
         private readonly ConnectMoltbotProviderCommand _cmdlet;
         private ProgressRecord? _progress;
 
         public HostUi(ConnectMoltbotProviderCommand cmdlet) => _cmdlet = cmdlet;
 
-        public void ShowUrl(string url, bool manual, string? landing)
+        public void ShowUrl(OAuthProvider provider, string url, bool manual, string? landing)
         {
             _cmdlet.WriteHost(manual
-                ? $"Open this URL in a browser and sign in. The browser then lands on {landing ?? "a page on localhost that does not answer"}; copy that page's full address from the address bar:"
-                : "Sign in to OpenAI (ChatGPT) in the browser. If no browser opened, open this URL:");
+                ? $"Open this URL in a browser and sign in to {provider.DisplayName}. The browser then lands on {landing ?? "a page on localhost that does not answer"}; copy that page's full address from the address bar:"
+                : $"Sign in to {provider.DisplayName} in the browser. If no browser opened, open this URL:");
             _cmdlet.WriteHost("  " + url);
         }
 
@@ -129,14 +143,14 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
 
         public void Warning(string message) => _cmdlet.WriteWarning(message);
 
-        public void Waiting(TimeSpan elapsed, TimeSpan timeout, string redirectUri)
+        public void Waiting(TimeSpan elapsed, TimeSpan timeout, string what)
         {
-            _progress ??= new ProgressRecord(ProgressActivityId, "Connect-MoltbotProvider: OpenAI Codex sign-in", "Waiting for the browser")
+            _progress ??= new ProgressRecord(ProgressActivityId, "Connect-MoltbotProvider: sign-in", "Waiting")
             {
-                CurrentOperation = $"Listening on {redirectUri}; press Ctrl+C to cancel.",
+                CurrentOperation = $"{what}; press Ctrl+C to cancel.",
             };
             var remaining = timeout - elapsed;
-            _progress.StatusDescription = $"Waiting for the browser sign-in ({Math.Max(0, (int)remaining.TotalSeconds)} s left)";
+            _progress.StatusDescription = $"Waiting for the sign-in ({Math.Max(0, (int)remaining.TotalSeconds)} s left)";
             _progress.SecondsRemaining = Math.Max(0, (int)remaining.TotalSeconds);
             _progress.PercentComplete = Math.Min(100, Math.Max(0, (int)(100 * elapsed.TotalMilliseconds / timeout.TotalMilliseconds)));
             _cmdlet.WriteProgress(_progress);
@@ -179,8 +193,9 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
 /// <summary>Completes the providers Connect-MoltbotProvider can sign in to.</summary>
 public sealed class OAuthProviderCompleter : IArgumentCompleter
 {
-    private static readonly IReadOnlyList<string> Supported = new[] { CodexOAuthOptions.ProviderId };
-
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Results(Supported, wordToComplete, _ => "OpenAI Codex (ChatGPT sign-in, PKCE)");
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var logins = ProviderRegistry.All.Where(p => p.Flows.Count > 0).ToDictionary(p => p.Id);
+        return Completion.Results(logins.Keys.ToList(), wordToComplete, id => $"{logins[id].DisplayName} ({string.Join(", ", logins[id].Flows)})");
+    }
 }

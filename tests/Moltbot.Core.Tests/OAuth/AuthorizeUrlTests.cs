@@ -7,23 +7,28 @@ namespace Moltbot.Core.Tests.OAuth;
 
 public class AuthorizeUrlTests
 {
+    private static readonly OpenAICodexProvider Codex = OpenAICodexProvider.Instance;
+
+    private static AuthorizeRequest Create(Moltbot.Core.State.MoltbotEnvironment env) =>
+        AuthorizeRequest.Create(Codex, Codex.ResolveLoginClient(new LoginSettings(), env), Codex.RedirectUri(env), env);
+
     [Fact]
     public void Defaults_are_the_Codex_client()
     {
-        var options = CodexOAuthOptions.FromEnvironment(OAuthTest.Env());
-        Assert.Equal("app_EMoamEEZ73f0CkXaXp7hrann", options.ClientId);
-        Assert.Equal("https://auth.openai.com/oauth/authorize", options.AuthorizeEndpoint.AbsoluteUri);
-        Assert.Equal("https://auth.openai.com/oauth/token", options.TokenEndpoint.AbsoluteUri);
-        Assert.Equal("http://localhost:1455/auth/callback", options.RedirectUri.AbsoluteUri);
-        Assert.Equal("openid profile email offline_access", options.Scope);
+        var env = OAuthTest.Env();
+        Assert.Equal("app_EMoamEEZ73f0CkXaXp7hrann", Codex.ClientId);
+        Assert.Equal("https://auth.openai.com/oauth/authorize", Codex.Endpoint("authorize", env).AbsoluteUri);
+        Assert.Equal("https://auth.openai.com/oauth/token", Codex.TokenEndpoint(env).AbsoluteUri);
+        Assert.Equal("http://localhost:1455/auth/callback", Codex.RedirectUri(env).AbsoluteUri);
+        Assert.Equal("openid profile email offline_access", Codex.Scope);
     }
 
     [Fact]
     public void Authorize_url_carries_exactly_the_Codex_parameters()
     {
-        var options = new CodexOAuthOptions();
+        var env = OAuthTest.Env();
         var pkce = Pkce.FromVerifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        var request = AuthorizeRequest.Create(options, pkce, "0123456789abcdef0123456789abcdef");
+        var request = AuthorizeRequest.Create(Codex, Codex.ResolveLoginClient(new LoginSettings(), env), Codex.RedirectUri(env), env, pkce, "0123456789abcdef0123456789abcdef");
 
         var url = new Uri(request.Url);
         Assert.Equal("https://auth.openai.com/oauth/authorize", url.GetLeftPart(UriPartial.Path));
@@ -53,9 +58,8 @@ public class AuthorizeUrlTests
     [Fact]
     public void Create_uses_a_fresh_verifier_and_state_each_time()
     {
-        var options = new CodexOAuthOptions();
-        var a = AuthorizeRequest.Create(options);
-        var b = AuthorizeRequest.Create(options);
+        var a = Create(OAuthTest.Env());
+        var b = Create(OAuthTest.Env());
         Assert.NotEqual(a.State, b.State);
         Assert.NotEqual(a.Pkce.Verifier, b.Pkce.Verifier);
         Assert.Equal(a.State, OAuthTest.Query(a.Url)["state"]);
@@ -69,10 +73,10 @@ public class AuthorizeUrlTests
     [InlineData("http://[::1]:8080", "http://[::1]:8080/oauth/token")]
     public void Authority_can_be_replaced_by_the_environment(string authority, string tokenEndpoint)
     {
-        var options = CodexOAuthOptions.FromEnvironment(OAuthTest.Env((CodexOAuthOptions.AuthorityVariable, authority)));
-        Assert.Equal(tokenEndpoint, options.TokenEndpoint.AbsoluteUri);
-        Assert.Equal(tokenEndpoint.Replace("/oauth/token", "/oauth/authorize"), options.AuthorizeEndpoint.AbsoluteUri);
-        Assert.StartsWith(options.AuthorizeEndpoint.AbsoluteUri + "?", AuthorizeRequest.Create(options).Url);
+        var env = OAuthTest.Env((OpenAICodexProvider.AuthorityVariable, authority));
+        Assert.Equal(tokenEndpoint, Codex.TokenEndpoint(env).AbsoluteUri);
+        Assert.Equal(tokenEndpoint.Replace("/oauth/token", "/oauth/authorize"), Codex.Endpoint("authorize", env).AbsoluteUri);
+        Assert.StartsWith(Codex.Endpoint("authorize", env).AbsoluteUri + "?", Create(env).Url);
     }
 
     [Theory]
@@ -81,33 +85,33 @@ public class AuthorizeUrlTests
     [InlineData("http://[::1]:1455/cb")]
     public void Redirect_can_be_replaced_by_the_environment(string redirect)
     {
-        var options = CodexOAuthOptions.FromEnvironment(OAuthTest.Env((CodexOAuthOptions.RedirectUriVariable, redirect)));
-        Assert.Equal(redirect, options.RedirectUri.AbsoluteUri);
-        Assert.Equal(redirect, OAuthTest.Query(AuthorizeRequest.Create(options).Url)["redirect_uri"]);
+        var env = OAuthTest.Env((OpenAICodexProvider.RedirectVariable, redirect));
+        Assert.Equal(redirect, Codex.RedirectUri(env).AbsoluteUri);
+        Assert.Equal(redirect, OAuthTest.Query(Create(env).Url)["redirect_uri"]);
     }
 
     [Theory]
-    [InlineData(CodexOAuthOptions.AuthorityVariable, "auth.openai.com")]
-    [InlineData(CodexOAuthOptions.AuthorityVariable, "http://auth.example.com")]
-    [InlineData(CodexOAuthOptions.AuthorityVariable, "ftp://127.0.0.1")]
-    [InlineData(CodexOAuthOptions.AuthorityVariable, "https://auth.example.com/?x=1")]
-    [InlineData(CodexOAuthOptions.RedirectUriVariable, "https://localhost:1455/auth/callback")]
-    [InlineData(CodexOAuthOptions.RedirectUriVariable, "http://example.com:1455/auth/callback")]
-    [InlineData(CodexOAuthOptions.RedirectUriVariable, "http://localhost/auth/callback")]
-    [InlineData(CodexOAuthOptions.RedirectUriVariable, "http://localhost:1455/")]
-    [InlineData(CodexOAuthOptions.RedirectUriVariable, "http://0.0.0.0:1455/auth/callback")]
+    [InlineData(OpenAICodexProvider.AuthorityVariable, "auth.openai.com")]
+    [InlineData(OpenAICodexProvider.AuthorityVariable, "http://auth.example.com")]
+    [InlineData(OpenAICodexProvider.AuthorityVariable, "ftp://127.0.0.1")]
+    [InlineData(OpenAICodexProvider.AuthorityVariable, "https://auth.example.com/?x=1")]
+    [InlineData(OpenAICodexProvider.RedirectVariable, "https://localhost:1455/auth/callback")]
+    [InlineData(OpenAICodexProvider.RedirectVariable, "http://example.com:1455/auth/callback")]
+    [InlineData(OpenAICodexProvider.RedirectVariable, "http://localhost/auth/callback")]
+    [InlineData(OpenAICodexProvider.RedirectVariable, "http://localhost:1455/")]
+    [InlineData(OpenAICodexProvider.RedirectVariable, "http://0.0.0.0:1455/auth/callback")]
     public void Unusable_overrides_are_refused(string variable, string value)
     {
         var ex = OAuthTest.Throws(OAuthErrorIds.InvalidOAuthSetting, MoltbotErrorKind.InvalidArgument,
-            () => CodexOAuthOptions.FromEnvironment(OAuthTest.Env((variable, value))));
+            () => Create(OAuthTest.Env((variable, value))));
         Assert.Equal(variable, ex.Target);
     }
 
     [Fact]
     public void Empty_overrides_count_as_unset()
     {
-        var options = CodexOAuthOptions.FromEnvironment(OAuthTest.Env((CodexOAuthOptions.AuthorityVariable, " "), (CodexOAuthOptions.RedirectUriVariable, "")));
-        Assert.Equal("https://auth.openai.com/", options.Authority.AbsoluteUri);
-        Assert.Equal("http://localhost:1455/auth/callback", options.RedirectUri.AbsoluteUri);
+        var env = OAuthTest.Env((OpenAICodexProvider.AuthorityVariable, " "), (OpenAICodexProvider.RedirectVariable, ""));
+        Assert.Equal("https://auth.openai.com/oauth/token", Codex.TokenEndpoint(env).AbsoluteUri);
+        Assert.Equal("http://localhost:1455/auth/callback", Codex.RedirectUri(env).AbsoluteUri);
     }
 }

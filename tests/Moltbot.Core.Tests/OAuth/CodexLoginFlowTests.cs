@@ -33,8 +33,8 @@ public sealed class CodexLoginFlowTests : IDisposable
 
     public void Dispose() => _browserHttp.Dispose();
 
-    private CodexLoginFlow Flow(IBrowserLauncher browser) =>
-        new(new CodexOAuthOptions(redirectUri: OAuthTest.Redirect(_port)), browser, new HttpClient(_endpoint), new FixedClock(Now));
+    private AuthorizationCodeFlow Flow(IBrowserLauncher browser) =>
+        new(OpenAICodexProvider.Instance, OAuthTest.CodexEnv(_port), browser, new HttpClient(_endpoint), new FixedClock(Now));
 
     /// <summary>A browser that lands on the callback with the given code, and the state of the authorize URL (or a tampered one).</summary>
     private FakeBrowser Browser(string code, bool tamper = false, string? error = null) => new(async url =>
@@ -48,7 +48,7 @@ public sealed class CodexLoginFlowTests : IDisposable
         using var _ = await _browserHttp.GetAsync(OAuthTest.Query(url)["redirect_uri"] + "?" + query + "&iss=http%3A%2F%2Fissuer");
     });
 
-    private static Task<CodexTokens> RunAsync(CodexLoginFlow flow, CodexLoginSettings settings, ICodexLoginUi ui, CancellationToken ct = default) =>
+    private static Task<OAuthCredential> RunAsync(AuthorizationCodeFlow flow, LoginSettings settings, ILoginUi ui, CancellationToken ct = default) =>
         Task.Run(() => flow.Run(settings, ui, ct), CancellationToken.None);
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class CodexLoginFlowTests : IDisposable
     {
         var ui = new RecordingUi();
         var browser = Browser("good-code");
-        var tokens = await RunAsync(Flow(browser), new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui);
+        var tokens = await RunAsync(Flow(browser), new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui);
 
         Assert.Equal("acct-flow", tokens.AccountId);
         Assert.Equal("flow@example.com", tokens.Email);
@@ -76,7 +76,7 @@ public sealed class CodexLoginFlowTests : IDisposable
     {
         var ui = new RecordingUi();
         var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(Browser("good-code", tamper: true)),
-            new CodexLoginSettings { Timeout = TimeSpan.FromSeconds(2), ProgressInterval = TimeSpan.FromMilliseconds(50) }, ui));
+            new LoginSettings { Timeout = TimeSpan.FromSeconds(2), ProgressInterval = TimeSpan.FromMilliseconds(50) }, ui));
         Assert.Equal(OAuthErrorIds.LoginTimeout, ex.ErrorId);
         Assert.Equal(MoltbotErrorKind.OperationTimeout, ex.Kind);
         Assert.Contains(ui.Warnings, w => w.Contains("400", StringComparison.Ordinal) && w.Contains("State mismatch", StringComparison.Ordinal));
@@ -88,7 +88,7 @@ public sealed class CodexLoginFlowTests : IDisposable
     [Fact]
     public async Task An_error_callback_ends_the_login_with_that_error()
     {
-        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(Browser("x", error: "access_denied")), new CodexLoginSettings(), new RecordingUi()));
+        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(Browser("x", error: "access_denied")), new LoginSettings(), new RecordingUi()));
         Assert.Equal(OAuthErrorIds.AuthorizationDenied, ex.ErrorId);
         Assert.Contains("access_denied", ex.Message);
         Assert.Empty(_endpoint.Requests);
@@ -97,7 +97,7 @@ public sealed class CodexLoginFlowTests : IDisposable
     [Fact]
     public async Task A_refused_code_is_an_authentication_error()
     {
-        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(Browser("bad-code")), new CodexLoginSettings(), new RecordingUi()));
+        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(Browser("bad-code")), new LoginSettings(), new RecordingUi()));
         Assert.Equal(OAuthErrorIds.AuthenticationFailed, ex.ErrorId);
         Assert.Contains("invalid_grant", ex.Message);
         Assert.DoesNotContain("bad-code", ex.Message);
@@ -114,13 +114,13 @@ public sealed class CodexLoginFlowTests : IDisposable
             authorizeUrl = url;
             return Task.CompletedTask;
         });
-        var tokens = await RunAsync(Flow(browser), new CodexLoginSettings { Manual = true }, ui);
+        var tokens = await RunAsync(Flow(browser), new LoginSettings { Manual = true }, ui);
         Assert.Equal("acct-flow", tokens.AccountId);
         Assert.True(ui.ManualShown);
         Assert.Equal(0, ui.Ticks);
 
         ui.Paste = () => "good-code#ffffffffffffffffffffffffffffffff";
-        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(browser), new CodexLoginSettings { Manual = true, NoBrowser = true }, ui));
+        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(Flow(browser), new LoginSettings { Manual = true, NoBrowser = true }, ui));
         Assert.Equal(OAuthErrorIds.StateMismatch, ex.ErrorId);
         Assert.Single(_endpoint.Requests);
     }
@@ -135,7 +135,7 @@ public sealed class CodexLoginFlowTests : IDisposable
             var ui = new RecordingUi();
             ui.Paste = () => "good-code";
             var browser = new FakeBrowser();
-            var tokens = await RunAsync(Flow(browser), new CodexLoginSettings { NoBrowser = true }, ui);
+            var tokens = await RunAsync(Flow(browser), new LoginSettings { NoBrowser = true }, ui);
             Assert.Equal("acct-flow", tokens.AccountId);
             Assert.True(ui.ManualShown);
             Assert.Empty(browser.Opened);
@@ -152,7 +152,7 @@ public sealed class CodexLoginFlowTests : IDisposable
     {
         using var cts = new CancellationTokenSource();
         var ui = new RecordingUi();
-        var run = RunAsync(Flow(new FakeBrowser()), new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui, cts.Token);
+        var run = RunAsync(Flow(new FakeBrowser()), new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui, cts.Token);
         await Task.Delay(300);
         Assert.False(run.IsCompleted);
         cts.Cancel();
@@ -194,8 +194,8 @@ public sealed class CodexLoginFlowTests : IDisposable
             return FakeTokenEndpoint.Json(HttpStatusCode.BadRequest, "{\"error\":\"invalid_grant\",\"error_description\":\"grant request is invalid\"}");
         });
         var browser = PageBrowser("bad-code", page);
-        var flow = new CodexLoginFlow(new CodexOAuthOptions(redirectUri: OAuthTest.Redirect(_port)), browser, new HttpClient(endpoint), new FixedClock(Now));
-        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(flow, new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, new RecordingUi()));
+        var flow = new AuthorizationCodeFlow(OpenAICodexProvider.Instance, OAuthTest.CodexEnv(_port), browser, new HttpClient(endpoint), new FixedClock(Now));
+        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(flow, new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, new RecordingUi()));
         await browser.Running!;
 
         Assert.Equal(OAuthErrorIds.AuthenticationFailed, ex.ErrorId);
@@ -219,8 +219,8 @@ public sealed class CodexLoginFlowTests : IDisposable
             return FakeTokenEndpoint.Json(HttpStatusCode.OK, $"{{\"access_token\":\"{_access}\",\"refresh_token\":\"rt\",\"expires_in\":60}}");
         });
         var browser = PageBrowser("good-code", page);
-        var flow = new CodexLoginFlow(new CodexOAuthOptions(redirectUri: OAuthTest.Redirect(_port)), browser, new HttpClient(endpoint), new FixedClock(Now));
-        var tokens = await RunAsync(flow, new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, new RecordingUi());
+        var flow = new AuthorizationCodeFlow(OpenAICodexProvider.Instance, OAuthTest.CodexEnv(_port), browser, new HttpClient(endpoint), new FixedClock(Now));
+        var tokens = await RunAsync(flow, new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, new RecordingUi());
         await browser.Running!;
         Assert.Equal("acct-flow", tokens.AccountId);
         Assert.False(answeredBeforeExchange);
@@ -235,9 +235,8 @@ public sealed class CodexLoginFlowTests : IDisposable
         var page = new BrowserPage();
         var hung = new HangingHandler();
         var browser = PageBrowser("good-code", page);
-        var options = new CodexOAuthOptions(redirectUri: OAuthTest.Redirect(_port)) { TokenRequestTimeout = TimeSpan.FromSeconds(1) };
-        var flow = new CodexLoginFlow(options, browser, new HttpClient(hung), new FixedClock(Now));
-        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(flow, new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, new RecordingUi()));
+        var flow = new AuthorizationCodeFlow(OpenAICodexProvider.Instance, OAuthTest.CodexEnv(_port), browser, new HttpClient(hung), new FixedClock(Now));
+        var ex = await Assert.ThrowsAsync<MoltbotException>(() => RunAsync(flow, new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20), TokenRequestTimeout = TimeSpan.FromSeconds(1) }, new RecordingUi()));
         await browser.Running!;
         Assert.Equal(OAuthErrorIds.TokenEndpointUnreachable, ex.ErrorId);
         Assert.Contains("Sign-in failed", page.Body);
@@ -269,7 +268,7 @@ public sealed class CodexLoginFlowTests : IDisposable
             }
             using var ok = await _browserHttp.GetAsync(redirect + $"?code=good-code&state={OAuthTest.Query(url)["state"]}");
         });
-        var tokens = await RunAsync(Flow(browser), new CodexLoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui);
+        var tokens = await RunAsync(Flow(browser), new LoginSettings { ProgressInterval = TimeSpan.FromMilliseconds(20) }, ui);
         Assert.Equal("acct-flow", tokens.AccountId);
         _output.WriteLine($"{Refused} refused requests gave {ui.Warnings.Count} warning lines:");
         foreach (var warning in ui.Warnings)
@@ -290,7 +289,7 @@ public sealed class CodexLoginFlowTests : IDisposable
         var otherWait = other!.WaitAsync(CancellationToken.None);
         var ui = new RecordingUi();
         ui.Paste = () => "good-code";
-        var tokens = await RunAsync(Flow(new FakeBrowser()), new CodexLoginSettings { NoBrowser = true }, ui);
+        var tokens = await RunAsync(Flow(new FakeBrowser()), new LoginSettings { NoBrowser = true }, ui);
         Assert.Equal("acct-flow", tokens.AccountId);
         Assert.True(ui.ManualShown);
         _output.WriteLine("warning: " + ui.Warnings[0]);
@@ -318,7 +317,7 @@ public sealed class CodexLoginFlowTests : IDisposable
         {
             var ui = new RecordingUi();
             ui.Paste = () => "good-code";
-            await RunAsync(Flow(new FakeBrowser()), new CodexLoginSettings { NoBrowser = true }, ui);
+            await RunAsync(Flow(new FakeBrowser()), new LoginSettings { NoBrowser = true }, ui);
             await serve;
             _output.WriteLine("landing: " + ui.Landing);
             Assert.Contains("HTTP 400 \"State mismatch\"", ui.Landing);
@@ -339,7 +338,7 @@ public sealed class CodexLoginFlowTests : IDisposable
         {
             var ui = new RecordingUi();
             ui.Paste = () => "good-code";
-            await RunAsync(Flow(new FakeBrowser()), new CodexLoginSettings { NoBrowser = true }, ui);
+            await RunAsync(Flow(new FakeBrowser()), new LoginSettings { NoBrowser = true }, ui);
             Assert.Contains("does not answer HTTP", ui.Warnings[0]);
             Assert.Contains("does not load", ui.Landing);
         }

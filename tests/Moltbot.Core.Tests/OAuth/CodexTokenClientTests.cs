@@ -9,17 +9,24 @@ using Xunit;
 
 namespace Moltbot.Core.Tests.OAuth;
 
-public class CodexTokenClientTests
+public class CodexTokenClientTests // the Codex definition over TokenEndpointClient
 {
     private const string Code = "ac_SECRETCODE_123456";
     private const string Verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     private static readonly DateTimeOffset Now = new(2026, 1, 30, 12, 0, 0, TimeSpan.Zero);
 
-    private static (CodexTokenClient Client, FakeTokenEndpoint Endpoint) Create(Func<HttpRequestMessage, string, HttpResponseMessage> answer, CodexOAuthOptions? options = null)
+    private static (CodexClient Client, FakeTokenEndpoint Endpoint) Create(Func<HttpRequestMessage, string, HttpResponseMessage> answer, Moltbot.Core.State.MoltbotEnvironment? environment = null)
     {
         var endpoint = new FakeTokenEndpoint(answer);
-        var client = new CodexTokenClient(options ?? new CodexOAuthOptions(), new HttpClient(endpoint), new FixedClock(Now));
+        var client = new CodexClient(new TokenEndpointClient(new HttpClient(endpoint), new FixedClock(Now)), environment ?? OAuthTest.Env());
         return (client, endpoint);
+    }
+
+    /// <summary>The Codex definition's code exchange over the shared token client, in a given environment.</summary>
+    private sealed record CodexClient(TokenEndpointClient Inner, Moltbot.Core.State.MoltbotEnvironment Environment)
+    {
+        public Task<OAuthCredential> ExchangeCodeAsync(string code, string verifier, CancellationToken cancellationToken) =>
+            Inner.ExchangeCodeAsync(code, verifier, cancellationToken, Environment);
     }
 
     private static string Success(string access, string refresh = "rt_SECRETREFRESH", string expiresIn = "3600") =>
@@ -135,8 +142,8 @@ public class CodexTokenClientTests
     [Fact]
     public async Task The_authority_override_moves_the_token_endpoint()
     {
-        var options = CodexOAuthOptions.FromEnvironment(OAuthTest.Env((CodexOAuthOptions.AuthorityVariable, "http://127.0.0.1:41729")));
-        var (client, endpoint) = Create((_, _) => FakeTokenEndpoint.Json(HttpStatusCode.OK, Success(OAuthTest.CodexAccessToken())), options);
+        var environment = OAuthTest.Env((OpenAICodexProvider.AuthorityVariable, "http://127.0.0.1:41729"));
+        var (client, endpoint) = Create((_, _) => FakeTokenEndpoint.Json(HttpStatusCode.OK, Success(OAuthTest.CodexAccessToken())), environment);
         await client.ExchangeCodeAsync(Code, Verifier, CancellationToken.None);
         Assert.Equal("http://127.0.0.1:41729/oauth/token", Assert.Single(endpoint.Requests).Request.RequestUri!.AbsoluteUri);
     }

@@ -39,6 +39,14 @@ internal static class OAuthTest
 
     public static Dictionary<string, string> Query(string url) => RedirectPaste.ParseQuery(new Uri(url).Query);
 
+    /// <summary>The Codex login's environment with its redirect on <paramref name="port"/> (and more variables).</summary>
+    public static MoltbotEnvironment CodexEnv(int port, params (string Name, string? Value)[] more)
+    {
+        var all = new List<(string, string?)> { (OpenAICodexProvider.RedirectVariable, Redirect(port).AbsoluteUri) };
+        all.AddRange(more);
+        return Env(all.ToArray());
+    }
+
     public static string Jwt(JsonObject payload)
     {
         var header = Base64Url.Encode(Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"typ\":\"at+jwt\"}"));
@@ -100,7 +108,7 @@ internal sealed class FakeTokenEndpoint : HttpMessageHandler
 }
 
 /// <summary>Records the login's calls to its host; answers the paste prompt with a function.</summary>
-internal sealed class RecordingUi : ICodexLoginUi
+internal sealed class RecordingUi : ILoginUi
 {
     public Func<string?>? Paste { get; set; }
 
@@ -118,14 +126,14 @@ internal sealed class RecordingUi : ICodexLoginUi
 
     public string? Landing { get; private set; }
 
-    public void ShowUrl(string url, bool manual, string? landing)
+    public void ShowUrl(OAuthProvider provider, string url, bool manual, string? landing)
     {
         Urls.Add(url);
         ManualShown = manual;
         Landing = landing;
     }
 
-    void ICodexLoginUi.Verbose(string message) => Verbose.Add(message);
+    void ILoginUi.Verbose(string message) => Verbose.Add(message);
 
     public void Warning(string message) => Warnings.Add(message);
 
@@ -236,5 +244,25 @@ internal sealed class TricklingClient : IAsyncDisposable
         _client.Dispose();
         await Task.WhenAll(_trickle, Closed);
         _stop.Dispose();
+    }
+}
+
+/// <summary>The Codex provider's token calls, as the tests make them (the flow and the refresher make the same calls).</summary>
+internal static class CodexCalls
+{
+    public static Task<OAuthCredential> ExchangeCodeAsync(this TokenEndpointClient client, string code, string verifier, CancellationToken cancellationToken, MoltbotEnvironment? environment = null)
+    {
+        var env = environment ?? OAuthTest.Env();
+        var codex = OpenAICodexProvider.Instance;
+        return codex.ExchangeCodeAsync(client, code, Pkce.FromVerifier(verifier), "state", codex.RedirectUri(env), new LoginClient(codex.ClientId, null), env, cancellationToken);
+    }
+
+    public static Task<OAuthCredential> RefreshAsync(this TokenEndpointClient client, string refresh, CancellationToken cancellationToken, TimeSpan? timeout = null, MoltbotEnvironment? environment = null)
+    {
+        var profile = new Moltbot.Core.Store.StoredProfile("openai-codex:default", new JsonObject
+        {
+            ["type"] = "oauth", ["provider"] = "openai-codex", ["access"] = "old", ["refresh"] = refresh, ["expires"] = 0,
+        });
+        return OpenAICodexProvider.Instance.RefreshAsync(client, new StoredCredentialView(profile), environment ?? OAuthTest.Env(), timeout ?? TimeSpan.FromSeconds(20), cancellationToken);
     }
 }

@@ -41,7 +41,7 @@ public sealed class RefreshStopTests : IDisposable
     private (TokenRefresher Refresher, MoltbotState State) Create(RotatingEndpoint endpoint)
     {
         var state = _fx.NewState();
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
         var options = new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks, RefreshLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
         return (new TokenRefresher(state, client, options), state);
     }
@@ -149,7 +149,7 @@ public sealed class RefreshStopTests : IDisposable
             return FakeTokenEndpoint.Json(HttpStatusCode.OK,
                 $"{{\"access_token\":\"{access}\",\"refresh_token\":\"rt_SECRETREFRESH\",\"expires_in\":3600,\"token_type\":\"Bearer\"}}");
         });
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
 
         var tokens = await client.ExchangeCodeAsync("ac_SECRETCODE_123456", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", stop.Token);
 
@@ -171,7 +171,7 @@ public sealed class RefreshStopTests : IDisposable
                 requestToken.ThrowIfCancellationRequested();
             },
         };
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
 
         var ex = await Assert.ThrowsAsync<MoltbotException>(() => client.RefreshAsync(OldRefresh, stop.Token, TimeSpan.FromMilliseconds(300)));
 

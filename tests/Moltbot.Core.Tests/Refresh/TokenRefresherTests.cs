@@ -125,7 +125,7 @@ public sealed class TokenRefresherTests : IDisposable
     private (TokenRefresher Refresher, MoltbotState State) Create(RotatingEndpoint endpoint, TokenRefreshOptions? options = null)
     {
         var state = _fx.NewState();
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
         options ??= new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks, RefreshLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
         return (new TokenRefresher(state, client, options), state);
     }
@@ -178,7 +178,7 @@ public sealed class TokenRefresherTests : IDisposable
         var form = RedirectPaste.ParseQuery(endpoint.Bodies.Single());
         Assert.Equal("refresh_token", form["grant_type"]);
         Assert.Equal(OldRefresh, form["refresh_token"]);
-        Assert.Equal(CodexOAuthOptions.DefaultClientId, form["client_id"]);
+        Assert.Equal(OpenAICodexProvider.DefaultClientId, form["client_id"]);
         Assert.False(form.ContainsKey("scope"));
         Assert.False(form.ContainsKey("client_secret"));
 
@@ -257,7 +257,7 @@ public sealed class TokenRefresherTests : IDisposable
         Assert.Equal(1, endpoint.Calls);
         Assert.Equal(before, File.ReadAllBytes(store));
         Assert.Contains(code, ex.Message);
-        Assert.Equal(code, ex.Data[CodexTokenClient.ProviderErrorKey]);
+        Assert.Equal(code, ex.Data[TokenEndpointClient.ProviderErrorKey]);
         Assert.Contains("Connect-MoltbotProvider", ex.RecommendedAction);
         Assert.Contains("kept unchanged", ex.Message);
         foreach (var secret in new[] { OldAccess, OldRefresh, "SECRET" })
@@ -371,7 +371,7 @@ public sealed class TokenRefresherTests : IDisposable
         _fx.WriteStore("a", StoreJson(NowMs - 1000));
         var endpoint = new RotatingEndpoint(OldRefresh);
         var (_, state) = Create(endpoint);
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
         var options = new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks };
         using var start = new ManualResetEventSlim();
         var tasks = Enumerable.Range(0, 12).Select(i => Task.Run(() =>
@@ -464,13 +464,13 @@ public class CodexRefreshRequestTests
         const string refresh = "rt_VERY_SECRET_TOKEN_42";
         var endpoint = new FakeTokenEndpoint((_, _) => FakeTokenEndpoint.Json(HttpStatusCode.Unauthorized,
             "{\"error\":{\"message\":\"Refresh token rt_VERY_SECRET_TOKEN_42 has already been used\",\"type\":\"invalid_request_error\",\"code\":\"refresh_token_reused\"}}"));
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
 
         var ex = await Assert.ThrowsAsync<MoltbotException>(() => client.RefreshAsync(refresh, CancellationToken.None));
 
         Assert.Equal(OAuthErrorIds.AuthenticationFailed, ex.ErrorId);
-        Assert.Equal("refresh_token_reused", ex.Data[CodexTokenClient.ProviderErrorKey]);
-        Assert.Equal(401, ex.Data[CodexTokenClient.HttpStatusKey]);
+        Assert.Equal("refresh_token_reused", ex.Data[TokenEndpointClient.ProviderErrorKey]);
+        Assert.Equal(401, ex.Data[TokenEndpointClient.HttpStatusKey]);
         Assert.Contains("refresh_token_reused", ex.Message);
         Assert.DoesNotContain(refresh, ex.Message);
         var (request, body) = Assert.Single(endpoint.Requests);
@@ -484,19 +484,19 @@ public class CodexRefreshRequestTests
     {
         var endpoint = new FakeTokenEndpoint((_, _) => FakeTokenEndpoint.Json(HttpStatusCode.BadRequest,
             "{\"error\":{\"message\":\"invalidated\",\"code\":\"refresh_token_invalidated\"}}"));
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
 
         var ex = await Assert.ThrowsAsync<MoltbotException>(() => client.RefreshAsync("rt_X_1234", CancellationToken.None));
 
         Assert.Equal(OAuthErrorIds.AuthenticationFailed, ex.ErrorId);
-        Assert.Equal("refresh_token_invalidated", ex.Data[CodexTokenClient.ProviderErrorKey]);
+        Assert.Equal("refresh_token_invalidated", ex.Data[TokenEndpointClient.ProviderErrorKey]);
     }
 
     [Fact]
     public async Task The_refresh_timeout_is_reported_as_unreachable()
     {
         var slow = new DelayingHandler(TimeSpan.FromSeconds(5));
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(slow));
+        var client = new TokenEndpointClient(new HttpClient(slow));
 
         var ex = await Assert.ThrowsAsync<MoltbotException>(() => client.RefreshAsync("rt_X_1234", CancellationToken.None, TimeSpan.FromMilliseconds(200)));
 

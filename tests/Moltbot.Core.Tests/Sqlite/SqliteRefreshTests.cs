@@ -34,7 +34,7 @@ public sealed class SqliteRefreshTests : IDisposable
     private (TokenRefresher Refresher, MoltbotState State) Create(RotatingEndpoint endpoint)
     {
         var state = _fx.NewState();
-        var client = new CodexTokenClient(new CodexOAuthOptions(), new HttpClient(endpoint));
+        var client = new TokenEndpointClient(new HttpClient(endpoint));
         var options = new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks, RefreshLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
         return (new TokenRefresher(state, client, options), state);
     }

@@ -54,13 +54,13 @@ public sealed class FaultTests : IDisposable
     {
         _output = output;
         // No command here may reach a network: an OAuth refresh would go to the discard port of this machine.
-        _savedAuthority = Environment.GetEnvironmentVariable(CodexOAuthOptions.AuthorityVariable);
-        Environment.SetEnvironmentVariable(CodexOAuthOptions.AuthorityVariable, "http://127.0.0.1:9");
+        _savedAuthority = Environment.GetEnvironmentVariable(OpenAICodexProvider.AuthorityVariable);
+        Environment.SetEnvironmentVariable(OpenAICodexProvider.AuthorityVariable, "http://127.0.0.1:9");
     }
 
     public void Dispose()
     {
-        Environment.SetEnvironmentVariable(CodexOAuthOptions.AuthorityVariable, _savedAuthority);
+        Environment.SetEnvironmentVariable(OpenAICodexProvider.AuthorityVariable, _savedAuthority);
         _host.Dispose();
     }
 

@@ -4,75 +4,36 @@ using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using Moltbot.Core.State;
 
 namespace Moltbot.Core.OAuth;
 
-/// <summary>How one interactive login should go.</summary>
-public sealed class CodexLoginSettings
-{
-    /// <summary>How long to wait for the browser's redirect. Default 5 minutes.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Only show the URL; do not start a browser.</summary>
-    public bool NoBrowser { get; init; }
-
-    /// <summary>Do not listen for the redirect: ask the user to paste it (remote and headless shells).</summary>
-    public bool Manual { get; init; }
-
-    /// <summary>How often <see cref="ICodexLoginUi.Waiting"/> is called while waiting.</summary>
-    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(500);
-}
-
 /// <summary>
-/// What the login needs from its host. Every call happens on the thread that called <see cref="CodexLoginFlow.Run"/>
-/// (in PowerShell: the pipeline thread, where Write* is allowed). Nothing passed here is a secret.
+/// The authorization-code login with PKCE (S256) of any provider: authorize URL, browser, loopback callback or manual
+/// paste, code exchange, then the provider's post-login steps. It returns the credential and stores nothing; the caller
+/// stores it (so nothing is stored on any failure).
 /// </summary>
-public interface ICodexLoginUi
+public sealed class AuthorizationCodeFlow
 {
-    /// <summary>
-    /// The authorize URL for the user to open (or that was opened). <paramref name="manual"/>: the user will paste the
-    /// redirect, from the address bar of <paramref name="landing"/> (a phrase: what the browser shows after the sign-in,
-    /// e.g. "a page on localhost that does not answer", or the page of another program that holds the port).
-    /// </summary>
-    void ShowUrl(string url, bool manual, string? landing);
-
-    void Verbose(string message);
-
-    void Warning(string message);
-
-    /// <summary>A tick while waiting for the redirect.</summary>
-    void Waiting(TimeSpan elapsed, TimeSpan timeout, string redirectUri);
-
-    /// <summary>The wait is over (whatever its outcome).</summary>
-    void WaitingDone();
-
-    /// <summary>Asks for the redirect URL (or the code) from the browser's address bar; null or empty when nothing was entered.</summary>
-    string? PromptForPaste(string redirectUri);
-}
-
-/// <summary>
-/// The OpenAI Codex (ChatGPT) PKCE login: authorize URL, browser, loopback callback or manual paste, code exchange.
-/// It returns the credential and stores nothing; the caller stores it (so nothing is stored on any failure).
-/// </summary>
-public sealed class CodexLoginFlow
-{
-    private readonly CodexOAuthOptions _options;
+    private readonly OAuthProvider _provider;
+    private readonly MoltbotEnvironment _environment;
     private readonly IBrowserLauncher _launcher;
     private readonly HttpMessageInvoker? _http;
     private readonly TimeProvider _clock;
 
-    public CodexLoginFlow(CodexOAuthOptions options, IBrowserLauncher? launcher = null, HttpMessageInvoker? http = null, TimeProvider? clock = null)
+    public AuthorizationCodeFlow(OAuthProvider provider, MoltbotEnvironment? environment = null, IBrowserLauncher? launcher = null, HttpMessageInvoker? http = null, TimeProvider? clock = null)
     {
-        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _provider = provider ?? throw new ArgumentNullException(nameof(provider));
+        _environment = environment ?? MoltbotEnvironment.Process;
         _launcher = launcher ?? new SystemBrowserLauncher();
         _http = http;
         _clock = clock ?? TimeProvider.System;
     }
 
-    public CodexOAuthOptions Options => _options;
+    public OAuthProvider Provider => _provider;
 
     /// <summary>Runs the login on the calling thread. Cancellation (Ctrl+C) frees the callback port and throws <see cref="OperationCanceledException"/>.</summary>
-    public CodexTokens Run(CodexLoginSettings settings, ICodexLoginUi ui, CancellationToken cancellationToken = default)
+    public OAuthCredential Run(LoginSettings settings, ILoginUi ui, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(ui);
@@ -81,14 +42,16 @@ public sealed class CodexLoginFlow
             throw new ArgumentOutOfRangeException(nameof(settings), "The timeout must be positive.");
         }
 
-        var request = AuthorizeRequest.Create(_options);
-        ui.Verbose($"Created a PKCE verifier with an S256 challenge and a random state; client id {_options.ClientId}, authority {_options.Authority.AbsoluteUri.TrimEnd('/')}.");
+        var client = _provider.ResolveLoginClient(settings, _environment);
+        var redirectUri = _provider.RedirectUri(_environment);
+        var request = AuthorizeRequest.Create(_provider, client, redirectUri, _environment);
+        ui.Verbose($"Created a PKCE verifier with an S256 challenge and a {(_provider.StateStyle == OAuthStateStyle.Verifier ? "state equal to the verifier" : "random state")}; client id {client.ClientId}, authorize endpoint {_provider.Endpoint("authorize", _environment).GetLeftPart(UriPartial.Path)}.");
 
         string code;
         CallbackListener? listener = null;
         try
         {
-            var redirect = _options.RedirectUri.AbsoluteUri;
+            var redirect = redirectUri.AbsoluteUri;
             string? landing = null;
             if (settings.Manual)
             {
@@ -97,26 +60,26 @@ public sealed class CodexLoginFlow
             }
             else
             {
-                listener = CallbackListener.TryStart(_options.RedirectUri, request.State, out var why);
+                listener = CallbackListener.TryStart(redirectUri, request.State, out var why);
                 if (listener is null)
                 {
                     // Say what is really there: another sign-in answers "State mismatch", which is not "no answer".
-                    var holder = CallbackListener.DescribePortHolder(_options.RedirectUri, PortProbeTimeout);
+                    var holder = CallbackListener.DescribePortHolder(redirectUri, PortProbeTimeout);
                     landing = holder.Page;
-                    ui.Warning($"Cannot listen for the redirect on {_options.RedirectUri.Authority} ({why}); {holder.Holder}. Falling back to pasting the redirect URL.");
+                    ui.Warning($"Cannot listen for the redirect on {redirectUri.Authority} ({why}); {holder.Holder}. Falling back to pasting the redirect URL.");
                 }
                 else
                 {
                     // The browser that brings the code waits for the outcome of the exchange, a little longer than the exchange may take.
-                    listener.AnswerTimeout = _options.TokenRequestTimeout + TimeSpan.FromSeconds(15);
+                    listener.AnswerTimeout = (settings.TokenRequestTimeout ?? _provider.TokenRequestTimeout) + TimeSpan.FromSeconds(15);
                     ui.Verbose($"Listening for the redirect on {redirect} (loopback only); timeout {settings.Timeout.TotalSeconds:0} s.");
                 }
             }
 
-            ui.ShowUrl(request.Url, manual: listener is null, landing);
-            if (settings.NoBrowser)
+            ui.ShowUrl(_provider, request.Url, manual: listener is null, landing);
+            if (settings.NoBrowser || settings.Manual)
             {
-                ui.Verbose("-NoBrowser: not starting a browser.");
+                ui.Verbose(settings.Manual ? "-Manual: not starting a browser." : "-NoBrowser: not starting a browser.");
             }
             else if (_launcher.TryOpen(request.Url, out var how))
             {
@@ -141,10 +104,10 @@ public sealed class CodexLoginFlow
                 ui.Verbose("Read an authorization code from the pasted text (the state matched, or none was pasted).");
             }
 
-            CodexTokens tokens;
+            OAuthCredential tokens;
             try
             {
-                tokens = Exchange(code, request.Pkce.Verifier, ui, cancellationToken);
+                tokens = Exchange(code, request, redirectUri, client, settings, ui, cancellationToken);
             }
             catch (MoltbotException ex)
             {
@@ -173,18 +136,22 @@ public sealed class CodexLoginFlow
     /// <summary>Rejected callback requests are summed up in at most one warning per this interval (after the first).</summary>
     internal static readonly TimeSpan RejectionSummaryInterval = TimeSpan.FromSeconds(30);
 
-    private CodexTokens Exchange(string code, string verifier, ICodexLoginUi ui, CancellationToken cancellationToken)
+    private OAuthCredential Exchange(string code, AuthorizeRequest request, Uri redirectUri, LoginClient client, LoginSettings settings, ILoginUi ui, CancellationToken cancellationToken)
     {
-        ui.Verbose($"Exchanging the authorization code (with the PKCE verifier) at {_options.TokenEndpoint.AbsoluteUri}.");
+        var tokenEndpoint = _provider.TokenEndpoint(_environment);
+        ui.Verbose($"Exchanging the authorization code (with the PKCE verifier) at {tokenEndpoint.AbsoluteUri}.");
         var http = _http ?? new HttpClient();
         try
         {
-            var tokens = new CodexTokenClient(_options, http, _clock)
-                .ExchangeCodeAsync(code, verifier, cancellationToken).GetAwaiter().GetResult();
-            // A stop during the exchange did not abort it (the code is consumed): the caller stores the tokens, then reports the stop.
+            var tokenClient = new TokenEndpointClient(http, _clock);
+            var tokens = _provider.ExchangeCodeAsync(tokenClient, code, request.Pkce, request.State, redirectUri, client, _environment, cancellationToken, settings.TokenRequestTimeout)
+                .GetAwaiter().GetResult();
+            // A stop during the exchange did not abort it (the code is consumed): the post-login steps are skipped, the caller
+            // stores the tokens, then reports the stop.
             if (!cancellationToken.IsCancellationRequested)
             {
-                ui.Verbose($"Signed in to ChatGPT account {tokens.AccountId}{(tokens.Email is null ? string.Empty : $" ({tokens.Email})")}; the access token expires {tokens.Expires.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}.");
+                tokens = _provider.CompleteLoginAsync(new LoginContext(_provider, settings, ui, tokenClient, _environment), tokens, client, cancellationToken).GetAwaiter().GetResult();
+                ui.Verbose($"Signed in to {_provider.DisplayName}{(tokens.Identity is null ? string.Empty : $" as {tokens.Identity}")}{(tokens.Email is null || tokens.Email == tokens.Identity ? string.Empty : $" ({tokens.Email})")}; the access token expires {(tokens.Expires is { } e ? e.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : "never")}.");
             }
             return tokens;
         }
@@ -197,7 +164,7 @@ public sealed class CodexLoginFlow
         }
     }
 
-    private string WaitForCode(CallbackListener listener, CodexLoginSettings settings, ICodexLoginUi ui, CancellationToken cancellationToken)
+    private string WaitForCode(CallbackListener listener, LoginSettings settings, ILoginUi ui, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(settings.Timeout, _clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -210,7 +177,7 @@ public sealed class CodexLoginFlow
             while (!Completed(wait, settings.ProgressInterval))
             {
                 rejected.Report(ui, final: false);
-                ui.Waiting(_clock.GetElapsedTime(started), settings.Timeout, listener.RedirectUri.AbsoluteUri);
+                ui.Waiting(_clock.GetElapsedTime(started), settings.Timeout, $"Listening on {listener.RedirectUri.AbsoluteUri}");
             }
             rejected.Report(ui, final: true);
         }
@@ -288,7 +255,7 @@ public sealed class CodexLoginFlow
             }
         }
 
-        public void Report(ICodexLoginUi ui, bool final)
+        public void Report(ILoginUi ui, bool final)
         {
             string? first = null;
             string? summary = null;

@@ -11,11 +11,18 @@ public sealed record PkcePair(string Verifier, string Challenge)
     public override string ToString() => $"PkcePair {{ Challenge = {Challenge} }}";
 }
 
-/// <summary>PKCE and state values as the Codex flow makes them (openclaw-compat.md 8.1).</summary>
+/// <summary>PKCE and state values (openclaw-compat.md 8.1, oauth-providers.md §2.5).</summary>
 public static class Pkce
 {
     /// <summary>A new verifier (base64url of 32 random bytes, 43 characters) and its S256 challenge.</summary>
-    public static PkcePair Create() => FromVerifier(Base64Url.Encode(RandomNumberGenerator.GetBytes(32)));
+    public static PkcePair Create() => Create(PkceVerifierStyle.Base64Url);
+
+    /// <summary>A new verifier of 32 random bytes, written as the style says (base64url: 43 characters; hex: 64), and its S256 challenge.</summary>
+    public static PkcePair Create(PkceVerifierStyle style)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(32);
+        return FromVerifier(style == PkceVerifierStyle.Hex ? Convert.ToHexString(bytes).ToLowerInvariant() : Base64Url.Encode(bytes));
+    }
 
     /// <summary>The pair for a given verifier.</summary>
     public static PkcePair FromVerifier(string verifier) => new(verifier, ComputeChallenge(verifier));

@@ -11,7 +11,7 @@ public sealed record PastedAuthorization(string? Code, string? State, string? Er
 }
 
 /// <summary>
-/// The manual fallback of the Codex login: the user pastes the redirect URL (or part of it) from the browser's address
+/// The manual fallback of an authorization-code login: the user pastes the redirect URL (or part of it) from the browser's address
 /// bar. Accepted forms, as in OpenClaw: a full redirect URL, <c>code#state</c>, a <c>code=..&amp;state=..</c> query
 /// string, or a bare code.
 /// </summary>

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using Moltbot.Core.State;
+
+namespace Moltbot.Core.OAuth;
+
+// Flows/: the few login strategies every provider shares (authorization code + PKCE with a loopback callback or a
+// pasted redirect; device code; MiniMax's user code). A flow asks the provider definition for everything it sends.
+
+/// <summary>How one login should go.</summary>
+public sealed class LoginSettings
+{
+    /// <summary>How long to wait for the browser's redirect or the device approval. Default 5 minutes.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Only show the URL; do not start a browser.</summary>
+    public bool NoBrowser { get; init; }
+
+    /// <summary>Do not listen for the redirect: ask the user to paste it (remote and headless shells). Never starts a browser.</summary>
+    public bool Manual { get; init; }
+
+    /// <summary>Use the provider's device-code (or user-code) login. Never starts a browser.</summary>
+    public bool DeviceCode { get; init; }
+
+    /// <summary>How often <see cref="ILoginUi.Waiting"/> is called while waiting.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Limit for one token request; default the provider's (<see cref="OAuthProvider.TokenRequestTimeout"/>).</summary>
+    public TimeSpan? TokenRequestTimeout { get; init; }
+
+    /// <summary>Provider login parameters by <see cref="LoginParameter.Name"/> (Region, EnterpriseDomain, ClientId, ClientSecret, ProjectId).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    public string? Parameter(string name) => Parameters.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}
+
+/// <summary>The client a login presents: the provider's public client, or the user's own (Chutes). The secret is never shown.</summary>
+public sealed record LoginClient(string ClientId, string? ClientSecret)
+{
+    public override string ToString() => $"LoginClient {{ ClientId = {ClientId}, HasSecret = {ClientSecret is not null} }}";
+}
+
+/// <summary>
+/// What the login needs from its host. Every call happens on the thread that called the flow's Run (in PowerShell:
+/// the pipeline thread, where Write* is allowed). Nothing passed here is a secret.
+/// </summary>
+public interface ILoginUi
+{
+    /// <summary>
+    /// The authorize URL for the user to open (or that was opened). <paramref name="manual"/>: the user will paste the
+    /// redirect, from the address bar of <paramref name="landing"/> (a phrase: what the browser shows after the sign-in,
+    /// e.g. "a page on localhost that does not answer", or the page of another program that holds the port).
+    /// </summary>
+    void ShowUrl(OAuthProvider provider, string url, bool manual, string? landing);
+
+    void Verbose(string message);
+
+    void Warning(string message);
+
+    /// <summary>A tick while waiting (for the redirect, or the device approval).</summary>
+    void Waiting(TimeSpan elapsed, TimeSpan timeout, string what);
+
+    /// <summary>The wait is over (whatever its outcome).</summary>
+    void WaitingDone();
+
+    /// <summary>Asks for the redirect URL (or the code) from the browser's address bar; null or empty when nothing was entered.</summary>
+    string? PromptForPaste(string redirectUri);
+}
+
+/// <summary>What a flow and a provider's post-login steps share: the environment, the HTTP client, the clock, the host.</summary>
+public sealed class LoginContext
+{
+    public LoginContext(OAuthProvider provider, LoginSettings settings, ILoginUi ui, TokenEndpointClient client, MoltbotEnvironment environment)
+    {
+        Provider = provider ?? throw new ArgumentNullException(nameof(provider));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Ui = ui ?? throw new ArgumentNullException(nameof(ui));
+        Client = client ?? throw new ArgumentNullException(nameof(client));
+        Environment = environment ?? throw new ArgumentNullException(nameof(environment));
+    }
+
+    public OAuthProvider Provider { get; }
+
+    public LoginSettings Settings { get; }
+
+    public ILoginUi Ui { get; }
+
+    public TokenEndpointClient Client { get; }
+
+    public MoltbotEnvironment Environment { get; }
+
+    public TimeProvider Clock => Client.Clock;
+}
