@@ -56,7 +56,7 @@ BeforeAll {
         foreach ($pair in ([Uri] $Url).Query.TrimStart('?').Split('&', [StringSplitOptions]::RemoveEmptyEntries)) {
             $kv = $pair.Split('=', 2); $q[[Uri]::UnescapeDataString($kv[0])] = [Uri]::UnescapeDataString($kv[1].Replace('+', ' '))
         }
-        if ($q.code) { $script:Issued.Add($q.code) }
+        if ($q.code) { $script:Issued.Add($q.code); Register-TestSecret $q.code }
         $q
     }
     function Get-JwtPayload([string] $Jwt) {
@@ -371,6 +371,18 @@ Describe 'Provider mock' {
             $denied.ContainsKey('code') | Should -BeFalse
         }
 
+        It 'the fake browser (idp/browser.mjs) follows the authorize redirect to the loopback callback' {
+            $pkce = New-Pkce
+            $qs = "client_id=$($script:Gemini.Id)&redirect_uri=$([Uri]::EscapeDataString('http://127.0.0.1:8085/oauth2callback'))&response_type=code&scope=$([Uri]::EscapeDataString($script:Gemini.Scopes))&code_challenge=$($pkce.Challenge)&code_challenge_method=S256&state=st-browser&access_type=offline&prompt=consent"
+            $env:MOLTBOT_TEST_BROWSER_MODE = 'print'
+            try { $out = & $script:Mock.Process.StartInfo.FileName (Join-Path $PSScriptRoot '../peers/idp/browser.mjs') "$($script:B)/google/o/oauth2/v2/auth?$qs" 2>$null; $LASTEXITCODE | Should -Be 0 }
+            finally { Remove-Item Env:MOLTBOT_TEST_BROWSER_MODE }
+            "$out" | Should -BeLike 'http://127.0.0.1:8085/oauth2callback?code=*'
+            $q = Get-Query "$out"
+            $q.state | Should -Be 'st-browser'
+            $q.scope | Should -Be $script:Gemini.Scopes
+        }
+
         It 'Antigravity: needs its two extra scopes, its own secret, and answers on its loopback callback' {
             $pkce = New-Pkce
             $short = New-GoogleCode @{ Id = $script:Antigravity.Id; Scopes = $script:Gemini.Scopes } $pkce -Redirect 'http://localhost:51121/oauth-callback'
@@ -437,7 +449,9 @@ Describe 'Provider mock' {
             $me.Json.username | Should -Be 'tester'
             $me.Json.sub | Should -Not -BeNullOrEmpty
 
-            $refresh = @{ grant_type = 'refresh_token'; client_id = 'cid_mockclient'; refresh_token = $tok.Json.refresh_token }
+            $refresh = @{ grant_type = 'refresh_token'; client_id = 'cid_otherclient'; refresh_token = $tok.Json.refresh_token }
+            (Invoke-Mock '/chutes/idp/token' -Form $refresh).Json.error | Should -Be 'invalid_grant'   # another client's token
+            $refresh.client_id = 'cid_mockclient'
             $rot = Invoke-Mock '/chutes/idp/token' -Form $refresh
             $rot.Json.refresh_token | Should -Not -Be $tok.Json.refresh_token
             Set-Script @{ 'chutes.refresh' = @('omit', 'omit') } | Out-Null

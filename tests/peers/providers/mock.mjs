@@ -531,6 +531,11 @@ function rotatingRefresh(ctx, provider, presented, { error, answer, accessPrefix
     ctx.entry.refresh_error = found.error;
     return error(found.error);
   }
+  // A family minted for one client (Chutes: the user's own client id) refreshes only with that client.
+  if (found.fam.clientId && found.fam.clientId !== ctx.body.fields.client_id) {
+    ctx.entry.refresh_error = 'client';
+    return error('client');
+  }
   const step = ctx.step();
   if (step.name === 'invalid_grant') return error('scripted');
   const { fam } = found;
@@ -827,7 +832,6 @@ route('GET', /^\/google\/v1internal\/(operations\/[^/]+)$/, 'google.operation', 
 
 // ---- Chutes (oauth-providers.md §9) ---------------------------------------------------------
 
-const chutesClients = new Map(); // client_id -> seen in authorize
 authorizeRoute(/^\/chutes\/idp\/authorize$/, 'chutes.authorize', 'chutes', {
   clientOk: (id) => /^cid_[A-Za-z0-9_-]+$/.test(id),
   redirectOk: (u) => u.protocol === 'http:',
@@ -862,9 +866,9 @@ route('POST', /^\/chutes\/idp\/token$/, (f) => (f.grant_type === 'refresh_token'
   const step = ctx.step();
   if (step.name === 'invalid_grant') return oauthError(400, 'invalid_grant', 'scripted');
   const fam = newFamily('chutes', { rotating: true, prefix: 'crt_' });
+  fam.clientId = f.client_id;
   rec.family = fam.id;
   ctx.entry.family = fam.id;
-  chutesClients.set(f.client_id, true);
   const access = issueAccess('chutes', fam, { prefix: 'cak_' });
   return json(200, {
     access_token: access.token, refresh_token: fam.current, token_type: 'Bearer', expires_in: access.ttl, scope: rec.scope,
@@ -1046,6 +1050,7 @@ function seed(provider, opts) {
       fam.clientId = clientId;
       fam.scope = GOOGLE_CLIENTS[clientId].scopes.join(' ');
     }
+    if (provider === 'chutes' && typeof opts.clientId === 'string') fam.clientId = opts.clientId;
     access = issueAccess(provider, fam, { prefix: ap, clientId });
   }
   const out = {
