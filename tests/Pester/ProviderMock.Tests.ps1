@@ -301,10 +301,13 @@ Describe 'Provider mock' {
 
             $seed2 = Invoke-Mock '/__test/seed' -Json @{ provider = 'minimax' }
             Set-Script @{ defaults = @{ 'minimax.refresh' = 'omit' } } | Out-Null
-            $o1 = Invoke-Mock '/minimax/oauth/token' -Form @{ grant_type = 'refresh_token'; client_id = $script:MiniMaxClient; refresh_token = $seed2.Json.refresh }
+            $o1 = Invoke-Mock '/minimax-cn/oauth/token' -Form @{ grant_type = 'refresh_token'; client_id = $script:MiniMaxClient; refresh_token = $seed2.Json.refresh }
             $o2 = Invoke-Mock '/minimax/oauth/token' -Form @{ grant_type = 'refresh_token'; client_id = $script:MiniMaxClient; refresh_token = $seed2.Json.refresh }
             $o1.Status, $o2.Status | Should -Be @(200, 200)
             $o1.Json.ContainsKey('refresh_token') | Should -BeFalse
+            $o1.Json.resource_url | Should -Be 'https://api.minimaxi.com/anthropic'   # the CN prefix
+            $o2.Json.resource_url | Should -Be 'https://api.minimax.io/anthropic'
+            (Get-ProviderMockLog $script:Mock -Endpoint 'minimax.refresh')[-2].region | Should -Be 'cn'
         }
     }
 

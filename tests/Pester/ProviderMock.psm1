@@ -61,7 +61,8 @@ function Start-ProviderMock {
             GitHubApi = $ready.urls.githubApi    # /copilot_internal/v2/token
             Copilot   = $ready.urls.copilot      # /models/<id>/policy
             Qwen      = $ready.urls.qwen         # /api/v1/oauth2/device/code, /api/v1/oauth2/token
-            MiniMax   = $ready.urls.minimax      # /oauth/code, /oauth/token
+            MiniMax   = $ready.urls.minimax      # /oauth/code, /oauth/token (Global)
+            MiniMaxCn = $ready.urls.minimaxCn    # the same for the CN region (logged as region "cn")
             Google    = $ready.urls.google       # /o/oauth2/v2/auth, /token, /oauth2/v1/userinfo, /v1internal:*
             Chutes    = $ready.urls.chutes       # /idp/authorize, /idp/token, /idp/userinfo
             Anthropic = $ready.urls.anthropic    # /v1/oauth/token

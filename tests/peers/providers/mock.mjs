@@ -118,6 +118,7 @@ const settings = {
   copilotProxyHost: 'localtest',
   'qwen.resourceUrl': 'portal.qwen.ai',
   'minimax.resourceUrl': 'https://api.minimax.io/anthropic',
+  'minimax.resourceUrlCn': 'https://api.minimaxi.com/anthropic',
   'google.projectId': 'mock-project-4711',
   'google.email': 'tester@example.com',
   'chutes.username': 'tester',
@@ -553,7 +554,12 @@ function rotatingRefresh(ctx, provider, presented, { error, answer, accessPrefix
 
 const minimaxError = (status, code, msg) => json(status, { base_resp: { status_code: code, status_msg: msg } });
 
-route('POST', /^\/minimax\/oauth\/code$/, 'minimax.code', (ctx) => {
+// /minimax = Global (api.minimax.io), /minimax-cn = CN (api.minimaxi.com): one protocol, the log tells them apart.
+const minimaxRegion = (m) => (m[1] ? 'cn' : 'global');
+const minimaxResource = (m) => (m[1] ? setting('minimax', 'resourceUrlCn') : setting('minimax', 'resourceUrl'));
+
+route('POST', /^\/minimax(-cn)?\/oauth\/code$/, 'minimax.code', (ctx, m) => {
+  ctx.entry.region = minimaxRegion(m);
   if (ctx.body.encoding !== 'form') return minimaxError(400, 1004, 'form body required');
   const f = ctx.body.fields;
   if (f.response_type !== 'code') return minimaxError(400, 1004, 'response_type must be code');
@@ -577,13 +583,14 @@ route('POST', /^\/minimax\/oauth\/code$/, 'minimax.code', (ctx) => {
   });
 });
 
-route('POST', /^\/minimax\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token' ? 'minimax.refresh' : 'minimax.token'), (ctx) => {
+route('POST', /^\/minimax(-cn)?\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token' ? 'minimax.refresh' : 'minimax.token'), (ctx, m) => {
+  ctx.entry.region = minimaxRegion(m);
   if (ctx.body.encoding !== 'form') return minimaxError(400, 1004, 'form body required');
   const f = ctx.body.fields;
   if (f.client_id !== MINIMAX_CLIENT_ID) return minimaxError(401, 1004, 'invalid client_id');
   const success = (access, refresh) => ({
     status: 'success', access_token: access.token, ...(refresh ? { refresh_token: refresh } : {}),
-    expired_in: Date.now() + access.ttl * 1000, resource_url: setting('minimax', 'resourceUrl'),
+    expired_in: Date.now() + access.ttl * 1000, resource_url: minimaxResource(m),
     notification_message: 'Mock MiniMax: signed in.',
   });
   if (f.grant_type === 'refresh_token') {
@@ -1294,6 +1301,7 @@ const urls = {
   copilot: `${base}/copilot`,
   qwen: `${base}/qwen`,
   minimax: `${base}/minimax`,
+  minimaxCn: `${base}/minimax-cn`,
   google: `${base}/google`,
   chutes: `${base}/chutes`,
   anthropic: `${base}/anthropic`,
