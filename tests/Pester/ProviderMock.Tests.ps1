@@ -550,6 +550,20 @@ Describe 'Provider mock' {
             $r.Type | Should -BeLike 'text/html*'
         }
 
+        It 'the model API stand-in accepts live access tokens; a revoked family loses its access and refresh tokens' {
+            $seed = Invoke-Mock '/__test/seed' -Json @{ provider = 'codex' }
+            $api = Invoke-Mock -Method Get '/api/codex/whoami' -Headers @{ Authorization = "Bearer $($seed.Json.access)" }
+            $api.Status | Should -Be 200
+            $api.Json.family | Should -Be $seed.Json.family
+            Set-Script @{ 'codex.api' = @('unauthorized') } | Out-Null
+            (Invoke-Mock -Method Get '/api/codex/whoami' -Headers @{ Authorization = "Bearer $($seed.Json.access)" }).Status | Should -Be 401   # a scripted 401 while expires is ahead
+            (Invoke-Mock '/__test/revoke' -Json @{ family = $seed.Json.family }).Status | Should -Be 200
+            (Invoke-Mock -Method Get '/api/codex/whoami' -Headers @{ Authorization = "Bearer $($seed.Json.access)" }).Status | Should -Be 401
+            $r = Invoke-Mock '/codex/oauth/token' -Form @{ grant_type = 'refresh_token'; client_id = $script:CodexClient; refresh_token = $seed.Json.refresh }
+            $r.Status | Should -Be 401
+            $r.Json.error.code | Should -Be 'refresh_token_invalidated'
+        }
+
         It 'expires access tokens after the scripted lifetime (userinfo then answers 401)' {
             Set-Script @{ settings = @{ 'google.accessTtl' = 1 } } | Out-Null
             try {

@@ -103,6 +103,7 @@ const VOCAB = {
   'codex.token': ['success', 'pending', 'pending_404'],
   'codex.exchange': ['ok', 'invalid_grant'],
   'codex.refresh': ['rotate', 'invalid_grant'],
+  ...Object.fromEntries(PROVIDERS.map((p) => [`${p}.api`, ['ok', 'unauthorized']])),
 };
 
 // Settings (GET/POST /__test/script {"settings":{...}}); "<provider>.<key>" wins over "<key>".
@@ -1030,6 +1031,18 @@ route('POST', /^\/codex\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token
   });
 }, { token: true });
 
+// ---- A stand-in for each provider's model API (oauth-providers.md §13.4: a 401 while expires is ahead) ----
+
+route('GET', /^\/api\/(github|qwen|minimax|google|chutes|anthropic|codex)\/whoami$/, (f, m) => `${m[1]}.api`, (ctx, m) => {
+  const provider = m[1];
+  const t = bearer(ctx.req);
+  const ok = provider === 'github' ? (t && copilotTokens.has(t)) : validAccess(ctx.req, provider);
+  if (!ok) return json(401, { error: { message: 'invalid or expired access token', code: 'invalid_token' } });
+  const step = ctx.step();
+  if (step.name === 'unauthorized') return json(401, { error: { message: 'token revoked', code: 'invalid_token' } });
+  return json(200, { provider, family: provider === 'github' ? undefined : ok.family });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Test control: /__test/script, /__test/stats, /__test/seed, /__test/reset
 
@@ -1146,6 +1159,15 @@ async function control(req, res, url) {
     audit({ event: 'seed', provider: input.provider, family: out.family });
     return reply(200, out);
   }
+  if (p === '/__test/revoke' && req.method === 'POST') {
+    // The provider revokes a family (the user signed out elsewhere, or an admin revoked the grant).
+    const fam = families.get(input.family);
+    if (!fam) return reply(404, { error: `unknown family ${input.family}` });
+    fam.revoked = true;
+    for (const [t, info] of accessTokens) if (info.family === fam.id) accessTokens.delete(t);
+    audit({ event: 'revoke', family: fam.id });
+    return reply(200, { family: fam.id, revoked: true });
+  }
   if (p === '/__test/reset' && req.method === 'POST') {
     // Clears counters and scripts; keeps issued tokens and families (and their revocation).
     for (const k of Object.keys(stats)) stats[k] = typeof stats[k] === 'number' ? 0 : {};
@@ -1191,7 +1213,7 @@ async function handle(req, res) {
   }
   const body = req.method === 'GET' ? { encoding: 'none', fields: {} } : await readBody(req);
   const f = body.fields;
-  const endpoint = typeof r.endpoint === 'function' ? r.endpoint(f) : r.endpoint;
+  const endpoint = typeof r.endpoint === 'function' ? r.endpoint(f, match) : r.endpoint;
   const grantType = typeof f.grant_type === 'string' ? f.grant_type : undefined;
   const entry = {
     event: 'request', endpoint, method: req.method, path: url.pathname, encoding: body.encoding, grant_type: grantType,
