@@ -533,9 +533,14 @@ Describe 'Provider mock' {
             $dead.Json.error.code | Should -Be 'refresh_token_invalidated'
         }
 
-        It 'answers 404 when device login is scripted off' {
-            Set-Script @{ 'codex.usercode' = @('not_found') } | Out-Null
+        It 'answers 404 when device login is scripted off, and can leave expires_in out of a token answer' {
+            Set-Script @{ 'codex.usercode' = @('not_found'); 'codex.refresh' = @('no_expires_in') } | Out-Null
             (Invoke-Mock '/codex/api/accounts/deviceauth/usercode' -Json @{ client_id = $script:CodexClient }).Status | Should -Be 404
+            $seed = Invoke-Mock '/__test/seed' -Json @{ provider = 'codex' }
+            $r = Invoke-Mock '/codex/oauth/token' -Form @{ grant_type = 'refresh_token'; client_id = $script:CodexClient; refresh_token = $seed.Json.refresh }
+            $r.Status | Should -Be 200
+            $r.Json.ContainsKey('expires_in') | Should -BeFalse
+            $r.Json.refresh_token | Should -Not -Be $seed.Json.refresh
         }
     }
 

@@ -101,8 +101,8 @@ const VOCAB = {
   'codex.authorize': ['ok', 'access_denied'],
   'codex.usercode': ['ok', 'interval_number', 'not_found'],
   'codex.token': ['success', 'pending', 'pending_404'],
-  'codex.exchange': ['ok', 'invalid_grant'],
-  'codex.refresh': ['rotate', 'invalid_grant'],
+  'codex.exchange': ['ok', 'no_expires_in', 'invalid_grant'],
+  'codex.refresh': ['rotate', 'no_expires_in', 'invalid_grant'],
   ...Object.fromEntries(PROVIDERS.map((p) => [`${p}.api`, ['ok', 'unauthorized']])),
 };
 
@@ -980,6 +980,11 @@ route('POST', /^\/codex\/api\/accounts\/deviceauth\/token$/, 'codex.token', (ctx
   return json(200, { authorization_code: code, code_challenge: challenge, code_verifier: verifier });
 }, { token: true });
 
+// codex-rs's own test server answers {id_token, access_token, refresh_token} only; pi-ai requires expires_in.
+function codexAnswer(step, body) {
+  if (step.name === 'no_expires_in') delete body.expires_in;
+  return body;
+}
 const codexReused = () => json(401, {
   error: {
     message: 'Your refresh token has already been used to generate a new access token. Please try signing in again.',
@@ -1011,9 +1016,9 @@ route('POST', /^\/codex\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token
     found.fam.rotations += 1;
     ctx.entry.issued_refresh_fp = fp(refresh);
     const { access, idToken } = codexTokens(found.fam);
-    return json(200, {
+    return json(200, codexAnswer(step, {
       id_token: idToken, access_token: access.token, refresh_token: refresh, expires_in: access.ttl, token_type: 'Bearer', scope: 'openid profile email offline_access',
-    });
+    }));
   }
   if (f.grant_type !== 'authorization_code') return oauthError(400, 'unsupported_grant_type');
   ctx.entry.redirect_uri = f.redirect_uri;
@@ -1026,9 +1031,9 @@ route('POST', /^\/codex\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token
   rec.family = fam.id;
   ctx.entry.family = fam.id;
   const { access, idToken } = codexTokens(fam);
-  return json(200, {
+  return json(200, codexAnswer(step, {
     id_token: idToken, access_token: access.token, refresh_token: fam.current, expires_in: access.ttl, token_type: 'Bearer', scope: rec.scope,
-  });
+  }));
 }, { token: true });
 
 // ---- A stand-in for each provider's model API (oauth-providers.md §13.4: a 401 while expires is ahead) ----
@@ -1239,13 +1244,17 @@ async function handle(req, res) {
   const run = async () => {
     if (r.token && settings.tokenDelayMs > 0) await sleep(settings.tokenDelayMs);
     // A raw scripted answer ({status, body}) at the head of the queue replaces the endpoint's answer entirely.
-    const head = queues.get(endpoint)?.[0];
-    if (head && typeof head === 'object' && head.status !== undefined) {
-      queues.get(endpoint).shift();
+    // So does a raw default when the queue is empty (e.g. "this endpoint is down").
+    const queue = queues.get(endpoint) ?? [];
+    const isRaw = (x) => x && typeof x === 'object' && x.status !== undefined;
+    let raw;
+    if (isRaw(queue[0])) raw = queue.shift();
+    else if (queue.length === 0 && isRaw(defaults.get(endpoint))) raw = defaults.get(endpoint);
+    if (raw) {
       entry.step = 'raw';
       entry.scripted = true;
-      if (head.delayMs) await sleep(head.delayMs);
-      return rawAnswer(head);
+      if (raw.delayMs) await sleep(raw.delayMs);
+      return rawAnswer(raw);
     }
     return r.handler(ctx, match);
   };
