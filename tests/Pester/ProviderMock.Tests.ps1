@@ -309,6 +309,20 @@ Describe 'Provider mock' {
             $o2.Json.resource_url | Should -Be 'https://api.minimax.io/anthropic'
             (Get-ProviderMockLog $script:Mock -Endpoint 'minimax.refresh')[-2].region | Should -Be 'cn'
         }
+        It 'keeps the regions apart: a CN user code or refresh token is unknown to the Global server' {
+            $pkce = New-Pkce
+            $cn = Invoke-Mock '/minimax-cn/oauth/code' -Form @{ response_type = 'code'; client_id = $script:MiniMaxClient; scope = 'group_id profile model.completion'; code_challenge = $pkce.Challenge; code_challenge_method = 'S256'; state = 's-cn' }
+            $poll = @{ grant_type = 'urn:ietf:params:oauth:grant-type:user_code'; client_id = $script:MiniMaxClient; user_code = $cn.Json.user_code; code_verifier = $pkce.Verifier }
+            (Invoke-Mock '/minimax/oauth/token' -Form $poll).Status | Should -Be 400
+            $ok = Invoke-Mock '/minimax-cn/oauth/token' -Form $poll
+            $ok.Json.status | Should -Be 'success'
+            $ok.Json.resource_url | Should -Be 'https://api.minimaxi.com/anthropic'
+            $seed = New-ProviderMockSeed $script:Mock minimax -Region cn
+            Register-TestSecret $seed.refresh
+            $refresh = @{ grant_type = 'refresh_token'; client_id = $script:MiniMaxClient; refresh_token = $seed.refresh }
+            (Invoke-Mock '/minimax/oauth/token' -Form $refresh).Status | Should -Be 400
+            (Invoke-Mock '/minimax-cn/oauth/token' -Form $refresh).Status | Should -Be 200
+        }
     }
 
     Context 'Google (Gemini CLI and Antigravity, Code Assist)' {

@@ -129,10 +129,14 @@ function New-ProviderMockSeed {
         [Parameter(Mandatory, Position = 0)] [psobject] $Mock,
         [Parameter(Mandatory, Position = 1)] [ValidateSet('github', 'qwen', 'minimax', 'google', 'chutes', 'anthropic', 'codex')] [string] $Provider,
         [ValidateSet('gemini-cli', 'antigravity')] [string] $Client,
+        [string] $ClientId,                                  # Chutes: bind the family to this client id
+        [ValidateSet('global', 'cn')] [string] $Region,      # MiniMax: bind the family to one region
         [Nullable[bool]] $Rotating
     )
     $body = @{ provider = $Provider }
     if ($Client) { $body.client = $Client }
+    if ($ClientId) { $body.clientId = $ClientId }
+    if ($Region) { $body.region = $Region }
     if ($null -ne $Rotating) { $body.rotating = [bool] $Rotating }
     Invoke-ProviderMockControl $Mock Post 'seed' $body
 }

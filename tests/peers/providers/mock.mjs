@@ -157,7 +157,8 @@ const families = new Map(); // id -> { id, provider, current, rotating, refreshe
 const refreshTokens = new Map(); // token -> familyId
 const accessTokens = new Map(); // token -> { provider, family, expiresAt(ms), clientId }
 const githubTokens = new Set(); // ghu_ tokens issued by the device flow (or seeded)
-const copilotTokens = new Set();
+const copilotTokens = new Map(); // Copilot token -> expiresAt (ms)
+const liveCopilot = (t) => typeof t === 'string' && (copilotTokens.get(t) ?? 0) > Date.now();
 const devices = new Map(); // device_code / user_code / device_auth_id -> record
 const codes = new Map(); // authorization code -> { provider, clientId, redirectUri, challenge, scope, offline, used }
 const operations = new Map(); // Code Assist LRO name -> { tierId }
@@ -230,12 +231,16 @@ function presentRefresh(provider, token) {
   if (fam.revoked) return { error: 'revoked', fam };
   if (fam.current !== token) {
     fam.reused += 1;
-    fam.revoked = true;
     stats.reuse += 1;
-    for (const [t, info] of accessTokens) if (info.family === fam.id) accessTokens.delete(t);
+    revokeFamily(fam);
     return { error: 'reused', fam };
   }
   return { fam };
+}
+// Revocation kills every refresh and access token of the family.
+function revokeFamily(fam) {
+  fam.revoked = true;
+  for (const [t, info] of accessTokens) if (info.family === fam.id) accessTokens.delete(t);
 }
 function bearer(req) {
   const h = req.headers.authorization;
@@ -436,7 +441,7 @@ route('GET', /^\/github-api\/copilot_internal\/v2\/token$/, 'github.copilot', (c
   const ttl = setting('github', 'accessTtl');
   const exp = nowS() + ttl;
   const token = `tid=${hex(16)};exp=${exp};sku=free_limited_copilot;proxy-ep=proxy.${settings.copilotProxyHost};st=dotcom;chat=1;8kp=1:${hex(32)}`;
-  copilotTokens.add(token);
+  copilotTokens.set(token, exp * 1000);
   const body = { token, expires_at: exp, refresh_in: 1500, endpoints: { api: `https://api.${settings.copilotProxyHost}` } };
   if (step.name === 'expires_ms') body.expires_at = exp * 1000;
   if (step.name === 'expires_string') body.expires_at = String(exp);
@@ -448,7 +453,7 @@ route('GET', /^\/github-api\/copilot_internal\/v2\/token$/, 'github.copilot', (c
 route('POST', /^\/copilot\/models\/([^/]+)\/policy$/, 'github.policy', (ctx, m) => {
   const t = bearer(ctx.req);
   ctx.entry.model = decodeURIComponent(m[1]);
-  if (!t || !copilotTokens.has(t)) return json(401, { error: { message: 'unauthorized: token expired or invalid', code: 'unauthorized' } });
+  if (!liveCopilot(t)) return json(401, { error: { message: 'unauthorized: token expired or invalid', code: 'unauthorized' } });
   const step = ctx.step();
   if (step.name === 'forbidden') return json(403, { error: { message: 'policy not available for this plan', code: 'forbidden' } });
   if (step.name === 'not_found') return json(404, { error: { message: 'model not found', code: 'not_found' } });
@@ -524,7 +529,7 @@ route('POST', /^\/qwen\/api\/v1\/oauth2\/token$/, (f) => (f.grant_type === 'refr
 }, { token: true });
 
 // Shared refresh logic: step names rotate | omit | invalid_grant (| ok for non-rotating providers).
-function rotatingRefresh(ctx, provider, presented, { error, answer, accessPrefix = '', refreshPrefix = '' }) {
+function rotatingRefresh(ctx, provider, presented, { error, answer, accessPrefix = '', refreshPrefix = '', region }) {
   stats.refreshRequests += 1;
   ctx.entry.presented_refresh_fp = fp(presented);
   const found = presentRefresh(provider, presented);
@@ -537,6 +542,11 @@ function rotatingRefresh(ctx, provider, presented, { error, answer, accessPrefix
   if (found.fam.clientId && found.fam.clientId !== ctx.body.fields.client_id) {
     ctx.entry.refresh_error = 'client';
     return error('client');
+  }
+  // MiniMax: a token of one region is unknown to the other region's server.
+  if (region && found.fam.region && found.fam.region !== region) {
+    ctx.entry.refresh_error = 'region';
+    return error('region');
   }
   const step = ctx.step();
   if (step.name === 'invalid_grant') return error('scripted');
@@ -573,7 +583,7 @@ route('POST', /^\/minimax(-cn)?\/oauth\/code$/, 'minimax.code', (ctx, m) => {
   const step = ctx.step();
   if (step.name === 'error') return minimaxError(400, 2013, 'invalid params');
   const rec = {
-    kind: 'minimax', userCode: `${hex(3).toUpperCase()}`, challenge: f.code_challenge,
+    kind: 'minimax', region: minimaxRegion(m), userCode: `${hex(3).toUpperCase()}`, challenge: f.code_challenge,
     expiresAt: Date.now() + setting('minimax', 'expiresInMs'), done: false,
   };
   devices.set(rec.userCode, rec);
@@ -598,11 +608,12 @@ route('POST', /^\/minimax(-cn)?\/oauth\/token$/, (f) => (f.grant_type === 'refre
     return rotatingRefresh(ctx, 'minimax', f.refresh_token, {
       error: (kind) => minimaxError(400, 1004, kind === 'reused' ? 'invalid_grant: refresh token reused' : 'invalid_grant: refresh token invalid'),
       answer: success,
+      region: minimaxRegion(m),
     });
   }
   if (f.grant_type !== USER_CODE_GRANT) return minimaxError(400, 1004, 'unsupported grant_type');
   const rec = devices.get(f.user_code);
-  if (!rec || rec.kind !== 'minimax' || rec.done) return minimaxError(400, 1004, 'invalid user_code');
+  if (!rec || rec.kind !== 'minimax' || rec.done || rec.region !== minimaxRegion(m)) return minimaxError(400, 1004, 'invalid user_code');
   ctx.entry.code_verifier_length = typeof f.code_verifier === 'string' ? f.code_verifier.length : 0;
   if (!pkceOk(f.code_verifier, rec.challenge)) return minimaxError(400, 1004, 'invalid_grant: code_verifier does not match');
   if (rec.expiresAt <= Date.now()) return json(200, { status: 'error', base_resp: { status_code: 1004, status_msg: 'user code expired' } });
@@ -614,6 +625,7 @@ route('POST', /^\/minimax(-cn)?\/oauth\/token$/, (f) => (f.grant_type === 'refre
     default: {
       rec.done = true;
       const fam = newFamily('minimax', { rotating: true });
+      fam.region = rec.region;
       const access = issueAccess('minimax', fam);
       ctx.entry.family = fam.id;
       return json(200, success(access, fam.current));
@@ -692,7 +704,7 @@ function redeemCode(provider, f, clientId) {
   const rec = codes.get(f.code);
   if (!rec || rec.provider !== provider) return { error: 'invalid_grant', description: 'Malformed auth code.' };
   if (rec.used) {
-    for (const fam of families.values()) if (fam.id === rec.family) fam.revoked = true;
+    if (families.has(rec.family)) revokeFamily(families.get(rec.family));
     return { error: 'invalid_grant', description: 'Code was already redeemed.' };
   }
   if (rec.expiresAt <= Date.now()) return { error: 'invalid_grant', description: 'Code expired.' };
@@ -1041,7 +1053,7 @@ route('POST', /^\/codex\/oauth\/token$/, (f) => (f.grant_type === 'refresh_token
 route('GET', /^\/api\/(github|qwen|minimax|google|chutes|anthropic|codex)\/whoami$/, (f, m) => `${m[1]}.api`, (ctx, m) => {
   const provider = m[1];
   const t = bearer(ctx.req);
-  const ok = provider === 'github' ? (t && copilotTokens.has(t)) : validAccess(ctx.req, provider);
+  const ok = provider === 'github' ? liveCopilot(t) : validAccess(ctx.req, provider);
   if (!ok) return json(401, { error: { message: 'invalid or expired access token', code: 'invalid_token' } });
   const step = ctx.step();
   if (step.name === 'unauthorized') return json(401, { error: { message: 'token revoked', code: 'invalid_token' } });
@@ -1076,6 +1088,7 @@ function seed(provider, opts) {
       fam.scope = GOOGLE_CLIENTS[clientId].scopes.join(' ');
     }
     if (provider === 'chutes' && typeof opts.clientId === 'string') fam.clientId = opts.clientId;
+    if (provider === 'minimax' && ['global', 'cn'].includes(opts.region)) fam.region = opts.region;
     access = issueAccess(provider, fam, { prefix: ap, clientId });
   }
   const out = {
@@ -1168,8 +1181,7 @@ async function control(req, res, url) {
     // The provider revokes a family (the user signed out elsewhere, or an admin revoked the grant).
     const fam = families.get(input.family);
     if (!fam) return reply(404, { error: `unknown family ${input.family}` });
-    fam.revoked = true;
-    for (const [t, info] of accessTokens) if (info.family === fam.id) accessTokens.delete(t);
+    revokeFamily(fam);
     audit({ event: 'revoke', family: fam.id });
     return reply(200, { family: fam.id, revoked: true });
   }
