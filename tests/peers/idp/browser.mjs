@@ -9,6 +9,9 @@
 //                               tamper-state   change state, then request the callback
 //                               deny           press "Cancel" on the login page: callback gets
 //                                              error=access_denied with the real state
+//                               device         the URL is an RFC 8628 verification_uri_complete (server.mjs
+//                                              --device-flow): submit the user code, sign in, exit 0 on the
+//                                              success page (there is no callback)
 //   MOLTBOT_TEST_BROWSER_OUTPUT  file to which the final callback URL is also appended (any mode)
 //   MOLTBOT_TEST_BROWSER_PAGE    file to which the callback's answer is written as JSON {status, ms, body}
 //                                (ms: from sending the callback request to the end of its answer)
@@ -23,7 +26,7 @@ import * as fs from 'node:fs';
 
 const env = process.env;
 const MODE = (env.MOLTBOT_TEST_BROWSER_MODE || 'normal').toLowerCase();
-const MODES = new Set(['normal', 'print', 'tamper-state', 'deny']);
+const MODES = new Set(['normal', 'print', 'tamper-state', 'deny', 'device']);
 const LOGIN = env.MOLTBOT_TEST_LOGIN || 'tester';
 const PASSWORD = env.MOLTBOT_TEST_PASSWORD || 'password';
 const TIMEOUT_MS = Number(env.MOLTBOT_TEST_BROWSER_TIMEOUT_MS) || 30000;
@@ -162,6 +165,7 @@ function errorSummary(html) {
 }
 
 function isCallback(url) {
+  if (MODE === 'device') return false;
   if (redirectTarget) return `${url.origin}${url.pathname}` === redirectTarget;
   return url.origin !== start.origin;
 }
@@ -182,6 +186,17 @@ async function signIn() {
     const html = await res.text();
     if (res.status !== 200) fail(3, `provider answered ${res.status} at ${redact(url.href)}: ${errorSummary(html)}`);
     const forms = parseForms(html);
+    if (MODE === 'device') {
+      // The user-code forms (input, auto-submit, confirm) carry an xsrf field; the success page has no form.
+      const deviceForm = forms.find((f) => 'xsrf' in f.fields);
+      if (deviceForm) {
+        trace('device form');
+        url = new URL(deviceForm.action || url.href, url);
+        res = await request(url, { method: 'POST', form: deviceForm.fields });
+        continue;
+      }
+      if (forms.length === 0) return undefined;
+    }
     const form = forms.find((f) => f.fields.prompt === 'login' || f.fields.prompt === 'consent');
     if (!form) fail(3, `unexpected page at ${redact(url.href)}: ${errorSummary(html)}`);
 
@@ -211,6 +226,11 @@ try {
   callback = await signIn();
 } catch (err) {
   fail(3, `sign-in failed: ${err.cause?.code || err.message}`);
+}
+if (MODE === 'device') {
+  trace('device approved');
+  clearTimeout(timer);
+  process.exit(0);
 }
 
 if (MODE === 'tamper-state') {

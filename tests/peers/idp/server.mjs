@@ -32,13 +32,14 @@ const DEFAULT_REDIRECT = 'http://localhost:1455/auth/callback';
 const RESOURCE = 'https://api.openai.com/v1';
 const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 const CODEX_PARAMS = ['id_token_add_organizations', 'codex_cli_simplified_flow', 'originator'];
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 function usage(msg) {
   if (msg) process.stderr.write(`server.mjs: ${msg}\n`);
   process.stderr.write(`usage: node server.mjs [--port N] [--redirect-uri URI]... [--exact-redirect]
   [--account-id UUID] [--plan-type plus] [--email-domain example.com] [--access-ttl S] [--refresh-ttl S]
   [--log PATH] [--refuse-codes] [--refuse-refresh] [--token-delay-ms N] [--omit-account-id]
-  [--no-control] [--no-stdin-watch] [--parent-pid PID]\n`);
+  [--device-flow] [--no-control] [--no-stdin-watch] [--parent-pid PID]\n`);
   process.exit(2);
 }
 
@@ -59,6 +60,7 @@ try {
       'refuse-refresh': { type: 'boolean', default: false },
       'token-delay-ms': { type: 'string', default: '0' },
       'omit-account-id': { type: 'boolean', default: false },
+      'device-flow': { type: 'boolean', default: false },
       'no-control': { type: 'boolean', default: false },
       'no-stdin-watch': { type: 'boolean', default: false },
       'parent-pid': { type: 'string' },
@@ -167,13 +169,16 @@ const configuration = {
     // 'native' follows RFC 8252: a loopback redirect URI matches on any port.
     application_type: args['exact-redirect'] ? 'web' : 'native',
     token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...(args['device-flow'] ? [DEVICE_GRANT] : [])],
     response_types: ['code'],
     redirect_uris: redirectUris,
   }],
   routes: {
     authorization: '/oauth/authorize',
     token: '/oauth/token',
+    // RFC 8628 (--device-flow): the device authorization endpoint and the page the user opens.
+    device_authorization: '/oauth/device/code',
+    code_verification: '/oauth/device',
   },
   scopes: SCOPES,
   claims: {
@@ -205,6 +210,9 @@ const configuration = {
       },
     },
     revocation: { enabled: true },
+    // Opt-in RFC 8628 device authorization grant (standard JSON answers: authorization_pending,
+    // slow_down, expired_token, access_denied as HTTP 400). PKCE applies to the authorize endpoint only.
+    deviceFlow: { enabled: args['device-flow'], charset: 'base-20', mask: '****-****' },
   },
   async findAccount(ctx, id) {
     return {
@@ -519,6 +527,10 @@ process.stdout.write(`${JSON.stringify({
   client_id: CLIENT_ID,
   authorization_endpoint: `${issuer}/oauth/authorize`,
   token_endpoint: `${issuer}/oauth/token`,
+  ...(args['device-flow'] ? {
+    device_authorization_endpoint: `${issuer}/oauth/device/code`,
+    verification_uri: `${issuer}/oauth/device`,
+  } : {}),
   account_id: mode.accountId,
   redirect_uris: redirectUris,
 })}\n`);
