@@ -82,13 +82,34 @@ try {
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
         $child = [System.Diagnostics.Process]::Start($psi)
-        $stdout = $child.StandardOutput.ReadToEndAsync()
         $stderr = $child.StandardError.ReadToEndAsync()
+        # The host output is read line by line: with -Manual (or in a headless session) the module starts no browser, so
+        # the harness plays it, on the sign-in URL the child printed, as a user would open it by hand.
+        $out = [System.Text.StringBuilder]::new()
+        $nextLine = $child.StandardOutput.ReadLineAsync()
+        # Only where the module starts no browser itself (-Manual); elsewhere the module's own browser launch is under test.
+        $played = -not ($Arguments -match '(^|\s)-Manual\b')
+        $drain = {
+            while ($nextLine.IsCompleted -and $null -ne $nextLine.Result) {
+                $l = $nextLine.Result
+                [void] $out.AppendLine($l)
+                if (-not $played -and $l.Trim() -match '^https?://\S+/authorize\?\S+$') {
+                    $script:PlayedUrl = $l.Trim()
+                    $played = $true
+                    if (-not ((Test-Path $env:MOLTBOT_TEST_BROWSER_OUTPUT) -and (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT))) {
+                        $env:MOLTBOT_TEST_BROWSER_MODE = 'print'
+                        & $script:Browser $script:PlayedUrl | Out-Null
+                    }
+                }
+                $nextLine = $child.StandardOutput.ReadLineAsync()
+            }
+        }
         try {
             if (-not $NoPaste) {
                 $deadline = [DateTime]::UtcNow.AddSeconds(60)
                 while (-not ((Test-Path $env:MOLTBOT_TEST_BROWSER_OUTPUT) -and (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT))) {
-                    if ([DateTime]::UtcNow -gt $deadline -or $child.HasExited) { throw "The fake browser wrote no callback URL. stdout: $($stdout.Result) stderr: $($stderr.Result)" }
+                    . $drain
+                    if ([DateTime]::UtcNow -gt $deadline -or $child.HasExited) { throw "The fake browser wrote no callback URL. stdout: $out stderr: $($stderr.Result)" }
                     Start-Sleep -Milliseconds 100
                 }
                 $line = (Get-Content $env:MOLTBOT_TEST_BROWSER_OUTPUT | Select-Object -Last 1).Trim()
@@ -98,6 +119,8 @@ try {
             $child.StandardInput.Close()
             if (-not $child.WaitForExit(90000)) { throw 'The child pwsh did not finish within 90 s.' }
             $child.WaitForExit()
+            while ($null -ne $nextLine.Result) { [void] $out.AppendLine($nextLine.Result); $nextLine = $child.StandardOutput.ReadLineAsync() }
+            $stdout = [pscustomobject]@{ Result = $out.ToString() }
             if (-not (Test-Path $resultFile)) { throw "The child pwsh reported nothing. stdout: $($stdout.Result) stderr: $($stderr.Result)" }
             $report = Get-Content -Raw $resultFile | ConvertFrom-Json
             $report | Add-Member -NotePropertyName Host -NotePropertyValue $stdout.Result
@@ -335,6 +358,15 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
         }
 
         BeforeEach {
+            # The fake browser writes what the callback answered once it has read the answer; the cmdlet may return a
+            # moment before that (it answers the browser, then ends), so the test waits for the file.
+            function Wait-BrowserPage {
+                $deadline = [DateTime]::UtcNow.AddSeconds(15)
+                while (-not ((Test-Path $env:MOLTBOT_TEST_BROWSER_PAGE) -and (Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE)) -and [DateTime]::UtcNow -lt $deadline) {
+                    Start-Sleep -Milliseconds 50
+                }
+                Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            }
             $env:MOLTBOT_TEST_BROWSER_PAGE = Join-Path $TestDrive "page-$([guid]::NewGuid().ToString('N')).json"
             $env:MOLTBOT_TEST_NUISANCE_LOG = Join-Path $TestDrive "nuisance-$([guid]::NewGuid().ToString('N')).jsonl"
         }
@@ -349,7 +381,7 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
             $r = Invoke-Connect @{ TimeoutSec = 25 }
             $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
             $r.Output[0].AccountId | Should -Be $script:Ready.account_id
-            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page = Wait-BrowserPage
             $page.status | Should -Be 200
             $page.body | Should -Match 'Signed in'
             # The POST is answered at once (its body is never read); the endless head is closed when the login ends
@@ -368,7 +400,7 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
             Set-IdpMode @{ refuseCodes = $true }
             $r = Invoke-Connect @{ TimeoutSec = 60 }
             $r.Error.FullyQualifiedErrorId | Should -Be 'MoltbotAuthenticationFailed,Moltbot.Commands.ConnectMoltbotProviderCommand'
-            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page = Wait-BrowserPage
             $page.body | Should -Not -Match 'Signed in'
             $page.body | Should -Match 'Sign-in failed'
             $page.body | Should -Match 'invalid_grant'
@@ -379,7 +411,7 @@ Describe 'Connect-MoltbotProvider (OpenAI Codex PKCE login)' -Tag 'OAuth' {
             Set-IdpMode @{ refuseCodes = $false }
             $r = Invoke-Connect @{ TimeoutSec = 60 }
             $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
-            $page = Get-Content -Raw $env:MOLTBOT_TEST_BROWSER_PAGE | ConvertFrom-Json
+            $page = Wait-BrowserPage
             $page.status | Should -Be 200
             $page.body | Should -Match 'Signed in'
         }
