@@ -103,6 +103,12 @@ public sealed class MoltbotProvider
     public string ClientIdDisplay => ClientId is null ? "(your own: -ClientId or " + DisplayText.Escape(ClientIdVariable) + ")" : DisplayText.Escape(ClientId);
 
     [Hidden]
+    public string ClientIdVariableDisplay => DisplayText.Escape(ClientIdVariable);
+
+    [Hidden]
+    public string ClientSecretVariableDisplay => DisplayText.Escape(ClientSecretVariable);
+
+    [Hidden]
     public string ScopeDisplay => DisplayText.Escape(Scope);
 
     [Hidden]
@@ -181,6 +187,18 @@ public sealed class MoltbotProviderParameter
 
     /// <summary>The values it accepts, or empty when any.</summary>
     public string[] Values { get; set; } = Array.Empty<string>();
+
+    [Hidden]
+    public string NameDisplay => DisplayText.Escape(Name);
+
+    [Hidden]
+    public string DescriptionDisplay => DisplayText.Escape(Description);
+
+    [Hidden]
+    public string VariableDisplay => DisplayText.Escape(Variable);
+
+    [Hidden]
+    public string ValuesDisplay => Display.Text(Values);
 
     /// <summary>The name, escaped for a terminal.</summary>
     public override string ToString() => DisplayText.Escape(Name);
