@@ -3,9 +3,25 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Moltbot.Core;
-using Moltbot.Core.OAuth;
 
 namespace Moltbot.Models;
+
+/// <summary>
+/// The logins a provider offers, by the names of the core's <c>Moltbot.Core.OAuth.LoginFlowKind</c> (mapped by name). The
+/// cmdlet layer has its own enum because a Moltbot.Core type in a cmdlet's or output type's signature would be loaded
+/// before the module's resolver is in place (see Loading/ModuleInitializer.cs).
+/// </summary>
+public enum MoltbotLoginFlow
+{
+    /// <summary>Authorization code + PKCE: a loopback callback, or the redirect URL (or code) pasted back.</summary>
+    AuthorizationCode,
+
+    /// <summary>RFC 8628 device authorization (with or without PKCE).</summary>
+    DeviceCode,
+
+    /// <summary>MiniMax's user-code grant.</summary>
+    UserCode,
+}
 
 /// <summary>
 /// An OAuth provider of the registry, as <c>Get-MoltbotProvider</c> emits it: what a login and a refresh do, and the
@@ -26,7 +42,7 @@ public sealed class MoltbotProvider
     public string DisplayName { get; set; } = string.Empty;
 
     /// <summary>The logins offered, the default first; empty when the provider is refreshed only (no login).</summary>
-    public LoginFlowKind[] Flows { get; set; } = Array.Empty<LoginFlowKind>();
+    public MoltbotLoginFlow[] Flows { get; set; } = Array.Empty<MoltbotLoginFlow>();
 
     /// <summary>Each endpoint, its URL in this session and the variable that moves it.</summary>
     public MoltbotProviderEndpoint[] Endpoints { get; set; } = Array.Empty<MoltbotProviderEndpoint>();
@@ -45,8 +61,8 @@ public sealed class MoltbotProvider
     /// <summary>Space-separated scopes.</summary>
     public string Scope { get; set; } = string.Empty;
 
-    /// <summary>How the PKCE verifier is written.</summary>
-    public PkceVerifierStyle PkceStyle { get; set; }
+    /// <summary>How the PKCE verifier is written: <c>Base64Url</c> (43 characters) or <c>Hex</c> (64 characters).</summary>
+    public string PkceStyle { get; set; } = string.Empty;
 
     /// <summary>Whether Moltbot refreshes the provider's stored credentials.</summary>
     public bool Refreshable { get; set; }
@@ -107,6 +123,9 @@ public sealed class MoltbotProvider
 
     [Hidden]
     public string ClientSecretVariableDisplay => DisplayText.Escape(ClientSecretVariable);
+
+    [Hidden]
+    public string PkceStyleDisplay => DisplayText.Escape(PkceStyle);
 
     [Hidden]
     public string ScopeDisplay => DisplayText.Escape(Scope);
