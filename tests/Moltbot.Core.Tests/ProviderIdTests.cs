@@ -1,3 +1,4 @@
+using System.Linq;
 using Moltbot.Core.Profiles;
 using Xunit;
 
@@ -15,12 +16,47 @@ public sealed class ProviderIdTests
     [InlineData("Z.AI", "zai")]
     [InlineData("z-ai", "zai")]
     [InlineData("opencode-zen", "opencode")]
-    [InlineData("qwen", "qwen-portal")]
+    [InlineData("codex", "openai-codex")]
+    [InlineData(" ChatGPT ", "openai-codex")]
     [InlineData("kimi-code", "kimi-coding")]
     [InlineData("my_provider.v2", "my_provider.v2")]
     public void Normalize(string raw, string expected)
     {
         Assert.Equal(expected, ProviderId.Normalize(raw));
+    }
+
+    /// <summary>Every alias of every OAuth definition normalizes to its id (qwen to qwen-portal, ...): one alias table, the registry's.</summary>
+    public static TheoryData<string, string> RegistryAliases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var provider in Moltbot.Core.OAuth.ProviderRegistry.All)
+        {
+            data.Add(provider.Id, provider.Id);
+            foreach (var alias in provider.Aliases)
+            {
+                data.Add(alias, provider.Id);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(RegistryAliases))]
+    public void Normalize_TakesTheAliasesOfTheOAuthDefinitions(string alias, string id)
+    {
+        Assert.Equal(id, ProviderId.Normalize(alias));
+        Assert.Contains(id, ProviderId.Known);
+    }
+
+    [Fact]
+    public void Known_lists_the_registry_then_the_other_providers_once_each()
+    {
+        var known = ProviderId.Known;
+        Assert.Equal(known.Count, known.Distinct().Count());
+        Assert.Equal(Moltbot.Core.OAuth.ProviderRegistry.All.Select(p => p.Id), known.Take(Moltbot.Core.OAuth.ProviderRegistry.All.Count));
+        Assert.Contains("openrouter", known);
+        Assert.Contains("anthropic", known);
+        Assert.Equal("openai", ProviderId.Normalize("openai")); // a stored id of Codex, not an alias: stays as it is
     }
 
     [Theory]

@@ -71,7 +71,7 @@ public sealed class RefreshStopTests : IDisposable
     }
 
     /// <summary>A loopback token endpoint with rotation and reuse detection that can hold one answer until released.</summary>
-    private sealed class HoldingTokenEndpoint : IDisposable
+    internal sealed class HoldingTokenEndpoint : IDisposable
     {
         private readonly HttpListener _listener = new();
         private readonly object _gate = new();

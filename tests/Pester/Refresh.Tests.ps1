@@ -282,7 +282,7 @@ Describe 'Get-MoltbotAccessToken and Update-MoltbotAuthProfile' -Tag 'Refresh' {
         Get-RefreshGrants | Should -HaveCount 1
     }
 
-    It 'Update-MoltbotAuthProfile refreshes from the pipeline, -WhatIf does nothing, static profiles give a per-item error' {
+    It 'Update-MoltbotAuthProfile refreshes from the pipeline, -WhatIf does nothing, static profiles are skipped (verbose) from the pipeline and an error when named' {
         $s = New-LoggedInState
         Set-MoltbotApiKey -Provider openai -ApiKey (ConvertTo-TestSecret 'sk-proj-TESTKEY0123456789abcdef') -Confirm:$false
         $before = [IO.File]::ReadAllBytes($s.Store)
@@ -291,12 +291,18 @@ Describe 'Get-MoltbotAccessToken and Update-MoltbotAuthProfile' -Tag 'Refresh' {
         [IO.File]::ReadAllBytes($s.Store) | Should -Be $before
         Get-RefreshGrants | Should -HaveCount 0
 
-        $out = @(Get-MoltbotAuthProfile | Update-MoltbotAuthProfile -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out = @(Get-MoltbotAuthProfile | Update-MoltbotAuthProfile -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue -Verbose 4>&1)
+        $verbose = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Where-Object Message -like 'Skipping profile*')
+        $out = @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
         $out | Should -HaveCount 1
         $out[0].ProfileId | Should -Be 'openai-codex:default'
         $out[0].Status | Should -Be 'Ok'
-        @($errs) | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotProfileNotRefreshable,*'
+        @($errs) | Should -HaveCount 0
+        $verbose | Should -HaveCount 1
+        $verbose[0].Message | Should -Match "Skipping profile 'openai:default'.*api_key credential is static"
+        Update-MoltbotAuthProfile -ProfileId openai:default -ErrorVariable named -ErrorAction SilentlyContinue
+        @($named) | Should -HaveCount 1
+        $named[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotProfileNotRefreshable,*'
         Get-RefreshGrants | Should -HaveCount 1
         Get-TokenFingerprint (Get-Entry $s.Store).refresh | Should -Be (Get-RefreshGrants)[0].issued_refresh_token_fp
     }

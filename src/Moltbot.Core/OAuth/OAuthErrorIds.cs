@@ -36,6 +36,9 @@ public static class OAuthErrorIds
     /// <summary>The provider has no interactive login in this module yet. NotImplemented.</summary>
     public const string ProviderNotSupported = "MoltbotProviderNotSupported";
 
+    /// <summary>Get-MoltbotProvider -Name names (without wildcards) no provider of the registry. ObjectNotFound.</summary>
+    public const string ProviderNotFound = "MoltbotProviderNotFound";
+
     /// <summary>The provider has no login of the kind asked for (-DeviceCode for a browser-only provider). InvalidArgument.</summary>
     public const string LoginFlowNotSupported = "MoltbotLoginFlowNotSupported";
 

@@ -1,34 +1,56 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
+using Moltbot.Core.OAuth;
 
 namespace Moltbot.Core.Profiles;
 
 /// <summary>Provider ids and profile ids as OpenClaw writes them (openclaw-compat.md 3.4).</summary>
 public static class ProviderId
 {
+    // OpenClaw's own aliases of providers that have no OAuth definition here (normalizeProviderId). The aliases of the
+    // OAuth providers (qwen, codex, gemini-cli, ...) come from their definitions in the registry.
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
     {
         ["z.ai"] = "zai",
         ["z-ai"] = "zai",
         ["opencode-zen"] = "opencode",
-        ["qwen"] = "qwen-portal",
         ["kimi-code"] = "kimi-coding",
     };
 
-    /// <summary>Providers commonly seen in OpenClaw stores, offered by tab completion.</summary>
-    public static readonly IReadOnlyList<string> Known = new[]
+    // Providers commonly seen in OpenClaw stores that are not OAuth definitions (API keys, setup tokens). An alias of an
+    // OAuth definition never replaces one of these ids.
+    private static readonly string[] OtherProviders =
     {
-        "anthropic", "openai-codex", "openai", "google", "google-gemini-cli", "google-antigravity", "github-copilot",
-        "openrouter", "minimax", "minimax-portal", "moonshot", "kimi-coding", "qwen-portal", "zai", "opencode",
-        "xai", "mistral", "groq", "deepseek", "chutes", "venice", "synthetic",
+        "anthropic", "openai", "google", "openrouter", "minimax", "moonshot", "kimi-coding", "zai", "opencode",
+        "xai", "mistral", "groq", "deepseek", "venice", "synthetic",
     };
+
+    /// <summary>Providers commonly seen in OpenClaw stores, offered by tab completion: the OAuth registry's ids, then the others.</summary>
+    public static IReadOnlyList<string> Known =>
+        ProviderRegistry.All.Select(p => p.Id).Concat(OtherProviders).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>The id <paramref name="alias"/> stands for: OpenClaw's alias table, then the aliases of the OAuth definitions; else null.</summary>
+    public static string? Canonical(string alias)
+    {
+        if (Aliases.TryGetValue(alias, out var canonical))
+        {
+            return canonical;
+        }
+        if (Array.IndexOf(OtherProviders, alias) >= 0)
+        {
+            return null;
+        }
+        var definition = ProviderRegistry.Find(alias);
+        return definition is not null && definition.Id != alias ? definition.Id : null;
+    }
 
     /// <summary>Trimmed, lowercased, with OpenClaw's aliases applied. Throws for an empty or malformed id.</summary>
     public static string Normalize(string? provider)
     {
         var value = provider?.Trim().ToLowerInvariant() ?? string.Empty;
-        if (Aliases.TryGetValue(value, out var canonical))
+        if (Canonical(value) is { } canonical)
         {
             value = canonical;
         }

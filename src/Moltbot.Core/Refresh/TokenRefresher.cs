@@ -73,6 +73,19 @@ public sealed class TokenRefresher
     /// <summary>Whether stored oauth profiles of <paramref name="storedProvider"/> can be refreshed here (a provider definition says so).</summary>
     public static bool IsRefreshable(string? storedProvider) => ProviderRegistry.ForStoredProvider(storedProvider) is { Refreshable: true };
 
+    /// <summary>Whether a refresh of <paramref name="profile"/> can be tried at all: an oauth profile of a provider the registry refreshes.</summary>
+    public static bool CanRefresh(StoredProfile profile) =>
+        profile.Type == CredentialType.OAuth && IsRefreshable(profile.Provider);
+
+    /// <summary>Why <see cref="CanRefresh"/> is false for <paramref name="profile"/>, in words; null when it is true.</summary>
+    public static string? WhyNotRefreshable(StoredProfile profile) => profile.Type switch
+    {
+        _ when CanRefresh(profile) => null,
+        CredentialType.OAuth => $"Moltbot does not refresh OAuth credentials of provider '{profile.Provider}' (Get-MoltbotProvider -Refreshable lists those it does).",
+        CredentialType.Unknown => $"the credential type '{profile.RawType ?? "unknown"}' cannot be refreshed.",
+        var type => $"its {type.ToWireName()} credential is static and cannot be refreshed.",
+    };
+
     /// <summary>
     /// The JSON-era target of the cross-agent refresh lock of a profile (<see cref="OAuthProfileLock.Sha256Target"/>); each
     /// store names the targets its era uses (<see cref="ICredentialStore.OAuthLockTargets"/>).

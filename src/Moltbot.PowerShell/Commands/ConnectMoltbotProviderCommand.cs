@@ -33,7 +33,8 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     private const int ProgressActivityId = 1455;
 
     /// <summary>The provider to sign in to (an id or alias that Get-MoltbotProvider lists).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
     [ArgumentCompleter(typeof(OAuthProviderCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = null!;
@@ -187,15 +188,5 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
                 return null;
             }
         }
-    }
-}
-
-/// <summary>Completes the providers Connect-MoltbotProvider can sign in to.</summary>
-public sealed class OAuthProviderCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var logins = ProviderRegistry.All.Where(p => p.Flows.Count > 0).ToDictionary(p => p.Id);
-        return Completion.Results(logins.Keys.ToList(), wordToComplete, id => $"{logins[id].DisplayName} ({string.Join(", ", logins[id].Flows)})");
     }
 }

@@ -14,7 +14,9 @@ namespace Moltbot.Commands;
 /// Each refresh takes the cross-agent refresh lock and the agent's store lock, re-reads the store, presents the current
 /// refresh token, merges the answer over the stored credential and writes it to every agent holding a copy of the old
 /// one. A failure is reported per profile (the stored profile is kept unchanged) and the pipeline goes on. Static token
-/// and api_key profiles cannot be refreshed.
+/// and api_key profiles, and oauth profiles of providers Moltbot does not refresh (Get-MoltbotProvider -Refreshable lists
+/// those it does), cannot be refreshed: from the pipeline they are skipped with a line on the verbose stream; named with
+/// -ProfileId they are an error.
 /// </para>
 /// </summary>
 [Cmdlet(VerbsData.Update, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -51,11 +53,22 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
                     RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
                 };
             }
-            if (profile.Type != CredentialType.OAuth)
+            if (!TokenRefresher.CanRefresh(profile))
             {
-                throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
-                    $"Profile '{ProfileId}' of agent '{agent.Id}' is a {(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which cannot be refreshed; only oauth profiles can.",
-                    ProfileId);
+                // From the pipeline (Get-MoltbotAuthProfile | Update-MoltbotAuthProfile) a profile that cannot be refreshed
+                // is passed over with a line on the verbose stream; named on the command line it is an error.
+                if (MyInvocation.ExpectingInput)
+                {
+                    WriteVerbose($"Skipping profile '{ProfileId}' of agent '{agent.Id}': {TokenRefresher.WhyNotRefreshable(profile)}");
+                    return;
+                }
+                if (profile.Type != CredentialType.OAuth)
+                {
+                    throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
+                        $"Profile '{ProfileId}' of agent '{agent.Id}' is a {(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which cannot be refreshed; only oauth profiles can.",
+                        ProfileId);
+                }
+                // An oauth profile of a provider Moltbot does not refresh: the refresher says so (MoltbotRefreshNotSupported).
             }
             if (!ShouldProcess($"profile '{ProfileId}' of agent '{agent.Id}' ({agent.Store.Location})", "Refresh the OAuth credential at the provider's token endpoint"))
             {

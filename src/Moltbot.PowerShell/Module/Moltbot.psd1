@@ -21,6 +21,7 @@
         'Resolve-MoltbotAuthProfile'
         'Import-MoltbotLegacyCredential'
         'Connect-MoltbotProvider'
+        'Get-MoltbotProvider'
         'Get-MoltbotAccessToken'
         'Update-MoltbotAuthProfile'
         'Get-MoltbotState'
