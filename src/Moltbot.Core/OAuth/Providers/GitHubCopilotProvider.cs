@@ -118,16 +118,22 @@ public sealed class GitHubCopilotProvider : OAuthProvider
         return new OAuthCredential(access!, null, null, type: CredentialType.Token);
     }
 
-    /// <summary>Names the account (<c>GET /user</c>; a failure only leaves it unnamed) and keeps an enterprise domain in <c>enterpriseUrl</c>.</summary>
-    public override async Task<OAuthCredential> CompleteLoginAsync(LoginContext context, OAuthCredential credential, LoginClient client, CancellationToken cancellationToken)
+    /// <summary>
+    /// Names the account (<c>GET /user</c>; a failure only leaves it unnamed) and keeps an enterprise domain in
+    /// <c>enterpriseUrl</c>. Runs synchronously: its host messages must stay on the calling (pipeline) thread.
+    /// </summary>
+    public override Task<OAuthCredential> CompleteLoginAsync(LoginContext context, OAuthCredential credential, LoginClient client, CancellationToken cancellationToken) =>
+        Task.FromResult(CompleteLogin(context, credential, cancellationToken));
+
+    private OAuthCredential CompleteLogin(LoginContext context, OAuthCredential credential, CancellationToken cancellationToken)
     {
         var domain = EnterpriseDomain(context.Settings.Parameter("EnterpriseDomain"), context.Environment);
         var result = domain is null ? credential : credential.With("enterpriseUrl", JsonValue.Create(domain));
         var endpoint = For("user", domain, context.Environment);
         try
         {
-            var answer = await context.Client.SendApiAsync(this, HttpMethod.Get, endpoint, null, Bearer(credential.Access),
-                context.Settings.TokenRequestTimeout ?? TokenRequestTimeout, "the GitHub user endpoint", cancellationToken, ApiVariable).ConfigureAwait(false);
+            var answer = context.Client.SendApiAsync(this, HttpMethod.Get, endpoint, null, Bearer(credential.Access),
+                context.Settings.TokenRequestTimeout ?? TokenRequestTimeout, "the GitHub user endpoint", cancellationToken, ApiVariable).GetAwaiter().GetResult();
             var login = answer.GetString("login");
             var id = answer.GetInt64("id", allowString: true);
             if (answer.IsError || login is null)
