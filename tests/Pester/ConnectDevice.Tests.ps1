@@ -107,7 +107,7 @@ Describe 'Connect-MoltbotProvider device-code logins (provider mock)' -Tag 'OAut
 
         $stats = Get-ProviderMockStats $script:Mock
         $stats.requests.'github.token' | Should -Be 3
-        $device = Get-ProviderMockLog $script:Mock -Endpoint github.device | Select-Object -Last 1
+        $device = (Get-ProviderMockLog $script:Mock -Endpoint github.device)[-1]
         $device.scope | Should -Be 'read:user'
         $device.headers.accept | Should -Match 'json'
         Write-Host "    polls: $($stats.requests.'github.token')"
@@ -178,11 +178,11 @@ Describe 'Connect-MoltbotProvider device-code logins (provider mock)' -Tag 'OAut
         $statuses.'200' | Should -Be 1
         $entry.expires | Should -BeGreaterOrEqual ($before + $ttl)
         $entry.expires | Should -BeLessOrEqual ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() + $ttl)
-        $device = Get-ProviderMockLog $script:Mock -Endpoint qwen.device | Select-Object -Last 1
+        $device = (Get-ProviderMockLog $script:Mock -Endpoint qwen.device)[-1]
         $device.fields | Should -Contain 'code_challenge'
         $device.has_request_id | Should -BeTrue
         # the mock answers 200 only when base64url(SHA-256(code_verifier)) is the challenge of that device code
-        (Get-ProviderMockLog $script:Mock -Endpoint qwen.token | Select-Object -Last 1).code_verifier_length | Should -Be 43
+        (Get-ProviderMockLog $script:Mock -Endpoint qwen.token)[-1].code_verifier_length | Should -Be 43
     }
 
     It 'MiniMax -Region CN: user-code login stores expired_in as expires and writes the CN base URL' {
@@ -233,22 +233,25 @@ Describe 'Connect-MoltbotProvider device-code logins (provider mock)' -Tag 'OAut
 
     It 'reports each stored login to openclaw 2026.1.30 models status --json with the right type and status' -Tag 'Compat' {
         Import-Module (Join-Path $PSScriptRoot '../peers/OpenClawPeer.psm1') -Force
+        $ttl = Get-MockTtl 'qwen'
         Set-ProviderMockScript $script:Mock @{ settings = @{ accessTtl = 3600 } }
         foreach ($p in @(@{ P = 'github-copilot'; A = @{} }, @{ P = 'qwen-portal'; A = @{} }, @{ P = 'minimax-portal'; A = @{ Region = 'Global' } })) {
             $a = $p.A + @{ TimeoutSec = 60 }
             (Invoke-DeviceLogin $p.P $a).Error | Should -BeNullOrEmpty
         }
-        Set-ProviderMockScript $script:Mock @{ settings = @{ accessTtl = 1 } }
+        Set-ProviderMockScript $script:Mock @{ settings = @{ accessTtl = $ttl } }
         $status = Invoke-OpenClaw -StateDir $script:State -ArgumentList @('models', 'status', '--json')
         $status.ExitCode | Should -Be 0
         $json = $status.StdOut.Substring($status.StdOut.IndexOf('{')) | ConvertFrom-Json -Depth 20
         $all = @($json.auth.oauth.profiles)
         Write-Host "    openclaw reports: $(($all | ForEach-Object { "$($_.profileId)=$($_.type)/$($_.status)" }) -join ', ')"
-        foreach ($expected in @(@{ Id = 'github-copilot:github'; Type = 'token' }, @{ Id = 'qwen-portal:default'; Type = 'oauth' }, @{ Id = 'minimax-portal:default'; Type = 'oauth' })) {
+        # a token without expires is 'static' to OpenClaw; oauth profiles with a future expires are 'ok'
+        foreach ($expected in @(@{ Id = 'github-copilot:github'; Type = 'token'; Status = 'static' }, @{ Id = 'qwen-portal:default'; Type = 'oauth'; Status = 'ok' }, @{ Id = 'minimax-portal:default'; Type = 'oauth'; Status = 'ok' })) {
             $theirs = $all | Where-Object profileId -eq $expected.Id
             $theirs | Should -HaveCount 1 -Because $expected.Id
             $theirs.type | Should -Be $expected.Type
-            $theirs.status | Should -Be 'ok'
+            $theirs.status | Should -Be $expected.Status
+            $theirs.provider | Should -Be ($expected.Id -replace ':.*$')
         }
     }
 }
