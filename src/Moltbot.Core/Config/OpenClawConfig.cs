@@ -241,6 +241,57 @@ public sealed class OpenClawConfig
         return !JsonNode.DeepEquals(before, entry);
     }
 
+    /// <summary>
+    /// Merges a login's settings into <c>models.providers[provider]</c>: <c>baseUrl</c> is replaced, every other key is
+    /// set only when the entry lacks it (so a user's models and overrides stay). Returns true when something changed.
+    /// </summary>
+    public bool MergeProviderConfig(string provider, JsonObject values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (Root["models"] is { } m && m is not JsonObject)
+        {
+            return false;
+        }
+        var models = Root["models"] as JsonObject;
+        if (models is null)
+        {
+            models = new JsonObject();
+            Root["models"] = models;
+        }
+        if (models["providers"] is { } p && p is not JsonObject)
+        {
+            return false;
+        }
+        var providers = models["providers"] as JsonObject;
+        if (providers is null)
+        {
+            providers = new JsonObject();
+            models["providers"] = providers;
+        }
+        var before = providers[provider]?.DeepClone();
+        if (before is not null && before is not JsonObject)
+        {
+            return false;
+        }
+        var entry = providers[provider] as JsonObject ?? new JsonObject();
+        foreach (var (key, value) in values)
+        {
+            if (key == "baseUrl" || entry[key] is null)
+            {
+                entry[key] = value?.DeepClone();
+            }
+        }
+        if (entry.Parent is null)
+        {
+            providers[provider] = entry;
+        }
+        return !JsonNode.DeepEquals(before, entry);
+    }
+
+    /// <summary><c>models.providers[provider].baseUrl</c>, or null.</summary>
+    public string? ProviderBaseUrl(string provider) =>
+        Root["models"] is JsonObject models && models["providers"] is JsonObject providers && providers[provider] is JsonObject entry ? Str(entry["baseUrl"]) : null;
+
     /// <summary>Removes <c>auth.profiles[id]</c> and the id from every <c>auth.order</c> list.</summary>
     public bool RemoveAuthProfile(string profileId)
     {

@@ -45,9 +45,13 @@ public sealed class LoginService
     private readonly HttpMessageInvoker? _http;
     private readonly IBrowserLauncher? _launcher;
     private readonly TimeProvider _clock;
+    private readonly Func<TimeSpan, CancellationToken, System.Threading.Tasks.Task>? _delay;
 
-    public LoginService(MoltbotState state, MoltbotEnvironment? environment = null, HttpMessageInvoker? http = null, IBrowserLauncher? launcher = null, TimeProvider? clock = null)
+    /// <param name="delay">The wait between device-code polls (tests: a fake that advances a fake clock); default Task.Delay on <paramref name="clock"/>.</param>
+    public LoginService(MoltbotState state, MoltbotEnvironment? environment = null, HttpMessageInvoker? http = null, IBrowserLauncher? launcher = null, TimeProvider? clock = null,
+        Func<TimeSpan, CancellationToken, System.Threading.Tasks.Task>? delay = null)
     {
+        _delay = delay;
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _environment = environment ?? MoltbotEnvironment.Process;
         _http = http;
@@ -95,6 +99,8 @@ public sealed class LoginService
         return kind switch
         {
             LoginFlowKind.AuthorizationCode => new AuthorizationCodeFlow(provider, _environment, _launcher, _http, _clock).Run(settings, ui, cancellationToken),
+            LoginFlowKind.DeviceCode => new DeviceCodeFlow(provider, _environment, _http, _clock, _delay).Run(settings, ui, cancellationToken),
+            LoginFlowKind.UserCode => new UserCodeFlow(provider, _environment, _http, _clock, _delay).Run(settings, ui, cancellationToken),
             _ => throw new MoltbotException(OAuthErrorIds.ProviderNotSupported, MoltbotErrorKind.NotImplemented,
                 $"The {kind} login of {provider.DisplayName} is not available.", provider.Id),
         };
@@ -183,6 +189,11 @@ public sealed class LoginService
         var id = ChooseProfileId(provider, store, profileId, force, credential, notes);
         var replaced = store?.Contains(id) ?? false;
         new CredentialService(_state).Save(agent, provider.Id, id, credential.Type, credential.ToSecretFields(), credential.Email, CancellationToken.None);
+        if (credential.ProviderConfig is { } providerConfig)
+        {
+            // models.providers.<id> as the provider's own login writes it (MiniMax: baseUrl, which also tells a refresh the region).
+            Moltbot.Core.Config.OpenClawConfig.Update(_state.Paths.ConfigPath, config => config.MergeProviderConfig(provider.Id, providerConfig), changed => changed, cancellationToken: CancellationToken.None);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         return new LoginOutcome(id, credential, replaced, notes);
     }

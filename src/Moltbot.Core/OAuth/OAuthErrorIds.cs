@@ -27,6 +27,12 @@ public static class OAuthErrorIds
     /// <summary>No valid callback arrived within the timeout. OperationTimeout.</summary>
     public const string LoginTimeout = "MoltbotLoginTimeout";
 
+    /// <summary>A device or user code expired before the sign-in was approved (expired_token, or its lifetime ran out). OperationTimeout.</summary>
+    public const string DeviceCodeExpired = "MoltbotDeviceCodeExpired";
+
+    /// <summary>The Copilot token endpoint refused the stored GitHub token (401 bad token, 403 personal access token or no Copilot seat). AuthenticationError / PermissionDenied.</summary>
+    public const string CopilotTokenRefused = "MoltbotCopilotTokenRefused";
+
     /// <summary>The token endpoint could not be reached or did not answer in time. ConnectionError.</summary>
     public const string TokenEndpointUnreachable = "MoltbotTokenEndpointUnreachable";
 

@@ -72,14 +72,48 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Called with the device (or user) code object (Moltbot.Core.OAuth.DeviceCodePrompt: VerificationUri,
+    /// VerificationUriComplete, UserCode, ExpiresAt) as soon as the provider issued it, for scripts with no console.
+    /// The same object is written to the information stream with the tag Moltbot.DeviceCode.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? DeviceCodeHandler { get; set; }
+
+    /// <summary>The provider's region (minimax-portal: Global or CN).</summary>
+    [Parameter]
+    [ValidateSet("Global", "CN", IgnoreCase = true)]
+    public string? Region { get; set; }
+
+    /// <summary>A GitHub Enterprise domain for github-copilot (company.ghe.com): sign in on https://&lt;domain&gt;, API on https://api.&lt;domain&gt;.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EnterpriseDomain { get; set; }
+
+    /// <summary>The device-code login parameters of this cmdlet (Region, EnterpriseDomain), for LoginSettings.Parameters.</summary>
+    private void AddDeviceParameters(IDictionary<string, string> parameters)
+    {
+        if (Region is not null)
+        {
+            parameters["Region"] = Region;
+        }
+        if (EnterpriseDomain is not null)
+        {
+            parameters["EnterpriseDomain"] = EnterpriseDomain;
+        }
+    }
+
     protected override void ProcessItem()
     {
         var provider = ProviderRegistry.ForLogin(Provider);
         var agent = ResolveAgent(Agent);
         var service = new LoginService(State);
         var requested = ProfileId is null ? null : Moltbot.Core.Profiles.ProviderId.ResolveProfileId(provider.Id, ProfileId);
+        var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        AddDeviceParameters(parameters);
         var settings = service.Effective(provider, new LoginSettings
         {
+            Parameters = parameters,
             Timeout = TimeSpan.FromSeconds(TimeoutSec),
             NoBrowser = NoBrowser.IsPresent,
             Manual = Manual.IsPresent,
@@ -139,6 +173,22 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
                 : $"Sign in to {provider.DisplayName} in the browser. If no browser opened, open this URL:");
             _cmdlet.WriteHost("  " + url);
         }
+
+        public void ShowDeviceCode(DeviceCodePrompt prompt)
+        {
+            var url = prompt.VerificationUriComplete ?? prompt.VerificationUri;
+            _cmdlet.WriteHost($"To sign in to {prompt.DisplayName}, open this page on any device:");
+            _cmdlet.WriteHost("  " + url);
+            _cmdlet.WriteHost($"and enter the code {prompt.UserCode} (valid until {prompt.ExpiresAt.ToLocalTime():HH:mm:ss}). Waiting; press Ctrl+C to cancel.");
+            // For scripts: the typed object in the information stream (-InformationVariable, 6>&1) and the handler.
+            _cmdlet.WriteInformation(prompt, new[] { "Moltbot.DeviceCode", "Moltbot.DeviceCode." + prompt.Provider });
+            if (_cmdlet.DeviceCodeHandler is { } handler)
+            {
+                handler.Invoke(prompt);
+            }
+        }
+
+        public void Notice(string message) => _cmdlet.WriteHost(message);
 
         public void Verbose(string message) => _cmdlet.WriteVerbose(message);
 

@@ -55,6 +55,14 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
+    /// <summary>
+    /// For a github-copilot profile: exchange the stored GitHub token for a short-lived Copilot API token and return that
+    /// (nothing is stored or cached on disk; each call asks GitHub again).
+    /// </summary>
+    [Parameter]
+    [Alias("CopilotToken")]
+    public SwitchParameter Exchange { get; set; }
+
     protected override void ProcessItem()
     {
         var agent = ResolveAgent(Agent);
@@ -67,7 +75,44 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
                 $"Profile '{profileId}' belongs to provider '{result.Provider}', not '{ProviderId.Normalize(Provider)}'.", profileId);
         }
         WriteResultDiagnostics(this, result);
+        if (Exchange.IsPresent)
+        {
+            WriteObject(ExchangeCopilot(agent, result));
+            return;
+        }
         WriteObject(ToOutput(result, AsPlainText.IsPresent));
+    }
+
+    /// <summary>The Copilot token for a github-copilot profile's GitHub token (GitHubCopilotProvider.ExchangeAsync); caches nothing.</summary>
+    private MoltbotAccessToken ExchangeCopilot(AgentLocation agent, AccessTokenResult result)
+    {
+        var copilot = Moltbot.Core.OAuth.GitHubCopilotProvider.Instance;
+        if (!string.Equals(result.Provider, copilot.Id, StringComparison.Ordinal))
+        {
+            throw new MoltbotException(ErrorIds.ProviderMismatch, MoltbotErrorKind.InvalidArgument,
+                $"-Exchange turns a GitHub token into a Copilot token; profile '{result.ProfileId}' belongs to provider '{result.Provider}'.", result.ProfileId)
+            {
+                RecommendedAction = "Leave out -Exchange, or name a github-copilot profile.",
+            };
+        }
+        var enterprise = agent.LoadStore()?.Get(result.ProfileId) is { } stored ? Moltbot.Core.OAuth.OAuthCredential.FromStored(stored).GetField("enterpriseUrl") : null;
+        var endpoint = copilot.Endpoint("copilotToken");
+        WriteVerbose($"Exchanging the GitHub token of '{result.ProfileId}' for a Copilot token at {(enterprise is null ? endpoint.GetLeftPart(UriPartial.Path) : "api." + enterprise)}; nothing is stored.");
+        using var http = new System.Net.Http.HttpClient();
+        var token = copilot.ExchangeAsync(new Moltbot.Core.OAuth.TokenEndpointClient(http), result.Token, enterprise, Moltbot.Core.State.MoltbotEnvironment.Process,
+            copilot.TokenRequestTimeout, Cancellation).GetAwaiter().GetResult();
+        WriteVerbose($"Copilot token valid until {token.ExpiresAt:O}; API base {token.ApiBaseUrl}.");
+        return new MoltbotAccessToken
+        {
+            Agent = result.AgentId,
+            ProfileId = result.ProfileId,
+            Provider = result.Provider,
+            Type = "copilot",
+            Expires = token.ExpiresAt.LocalDateTime,
+            AccountId = result.AccountId,
+            Token = AsPlainText.IsPresent ? token.Token : ToSecure(token.Token),
+            Refreshed = false,
+        };
     }
 
     private string PickProfile(AgentLocation agent)

@@ -79,6 +79,7 @@ const VOCAB = {
   'github.token': ['success', 'pending', 'slow_down', 'expired_token', 'access_denied', 'incorrect_device_code'],
   'github.copilot': ['ok', 'expires_ms', 'expires_string', 'expires_missing', 'unauthorized', 'forbidden'],
   'github.policy': ['ok', 'forbidden', 'not_found'],
+  'github.user': ['ok', 'unauthorized'],
   'qwen.device': ['ok'],
   'qwen.token': ['success', 'pending', 'slow_down', 'expired_token', 'access_denied'],
   'qwen.refresh': ['rotate', 'omit', 'invalid_grant'],
@@ -117,6 +118,7 @@ const settings = {
   'minimax.intervalMs': 2000,
   'minimax.expiresInMs': 600000,
   copilotProxyHost: 'localtest',
+  'github.login': 'octocat', // the account a device login signs in (GET /github-api/user names it)
   'qwen.resourceUrl': 'portal.qwen.ai',
   'minimax.resourceUrl': 'https://api.minimax.io/anthropic',
   'minimax.resourceUrlCn': 'https://api.minimaxi.com/anthropic',
@@ -157,6 +159,7 @@ const families = new Map(); // id -> { id, provider, current, rotating, refreshe
 const refreshTokens = new Map(); // token -> familyId
 const accessTokens = new Map(); // token -> { provider, family, expiresAt(ms), clientId }
 const githubTokens = new Set(); // ghu_ tokens issued by the device flow (or seeded)
+const githubLogins = new Map(); // ghu_ token -> the GitHub login it was issued to (setting github.login at the time)
 const copilotTokens = new Map(); // Copilot token -> expiresAt (ms)
 const liveCopilot = (t) => typeof t === 'string' && (copilotTokens.get(t) ?? 0) > Date.now();
 const devices = new Map(); // device_code / user_code / device_auth_id -> record
@@ -420,6 +423,7 @@ route('POST', /^\/github\/login\/oauth\/access_token$/, 'github.token', (ctx) =>
       rec.done = true;
       const token = `ghu_${rnd(27)}`;
       githubTokens.add(token);
+      githubLogins.set(token, setting('github', 'login'));
       return githubAnswer(ctx, 200, { access_token: token, token_type: 'bearer', scope: rec.scope || 'read:user' });
     }
   }
@@ -448,6 +452,16 @@ route('GET', /^\/github-api\/copilot_internal\/v2\/token$/, 'github.copilot', (c
   if (step.name === 'expires_missing') delete body.expires_at;
   ctx.entry.expires_at_kind = step.name;
   return json(200, body);
+});
+
+route('GET', /^\/github-api\/user$/, 'github.user', (ctx) => {
+  const t = bearer(ctx.req);
+  if (!t || !githubTokens.has(t) || ctx.step().name === 'unauthorized') {
+    return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+  }
+  const login = githubLogins.get(t) ?? 'octocat';
+  const id = [...login].reduce((n, c) => (n * 31 + c.charCodeAt(0)) % 100000000, 7);
+  return json(200, { login, id, type: 'User', email: null });
 });
 
 route('POST', /^\/copilot\/models\/([^/]+)\/policy$/, 'github.policy', (ctx, m) => {

@@ -64,6 +64,16 @@ public interface ILoginUi
     /// <summary>The wait is over (whatever its outcome).</summary>
     void WaitingDone();
 
+    /// <summary>
+    /// A device-code (or user-code) login's code and where to enter it. The default shows it as a warning, so that an
+    /// older host still shows it; Connect-MoltbotProvider writes it to the host and as an information record.
+    /// </summary>
+    void ShowDeviceCode(DeviceCodePrompt prompt) =>
+        Warning($"Open {prompt.VerificationUriComplete ?? prompt.VerificationUri} and enter the code {prompt.UserCode} (valid until {prompt.ExpiresAt:O}).");
+
+    /// <summary>A message of the provider for the user (MiniMax's notification_message). Default: a verbose line.</summary>
+    void Notice(string message) => Verbose(message);
+
     /// <summary>Asks for the redirect URL (or the code) from the browser's address bar; null or empty when nothing was entered.</summary>
     string? PromptForPaste(string redirectUri);
 }

@@ -307,6 +307,148 @@ public abstract class OAuthProvider
     public virtual Task<OAuthCredential> CompleteLoginAsync(LoginContext context, OAuthCredential credential, LoginClient client, CancellationToken cancellationToken) =>
         Task.FromResult(credential);
 
+    // Device-code login (RFC 8628; DeviceCodeFlow). The defaults are the standard protocol: form POST of client_id and
+    // scope to the "device" endpoint, polls of the "token" endpoint with the device_code grant, errors in "error".
+
+    /// <summary>Whether the device authorization carries a PKCE challenge and the polls its verifier (Qwen).</summary>
+    public virtual bool DeviceCodePkce => false;
+
+    /// <summary>The poll interval when the device authorization names none (RFC 8628: 5 s).</summary>
+    public virtual TimeSpan DevicePollInterval => TimeSpan.FromSeconds(5);
+
+    /// <summary>The shortest poll interval accepted from the server (OpenClaw's GitHub login: max(1 s, interval)).</summary>
+    public virtual TimeSpan DeviceMinimumInterval => TimeSpan.FromSeconds(1);
+
+    /// <summary>The code's lifetime when the device authorization names none.</summary>
+    public virtual TimeSpan DeviceCodeLifetime => TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The interval after a <c>slow_down</c> answer. Default (RFC 8628 §3.5, pi-ai's GitHub login): the server's new
+    /// <c>interval</c> when it sends a longer one, else the current one + 5 s, kept for every later poll.
+    /// </summary>
+    public virtual TimeSpan SlowDownInterval(TimeSpan current, TokenAnswer answer)
+    {
+        var server = answer.GetPositiveSeconds("interval", allowString: true);
+        var next = current + TimeSpan.FromSeconds(5);
+        return server is { } s && TimeSpan.FromSeconds(s) > current ? TimeSpan.FromSeconds(s) : next;
+    }
+
+    /// <summary>Headers of the device authorization request (Qwen's <c>x-request-id</c>).</summary>
+    public virtual System.Collections.Generic.IReadOnlyList<KeyValuePair<string, string>> DeviceRequestHeaders() => Array.Empty<KeyValuePair<string, string>>();
+
+    /// <summary>The fields of the device authorization request: client_id, scope, and the PKCE challenge when there is one.</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, string>> DeviceAuthorizationFields(LoginClient client, PkcePair? pkce)
+    {
+        var fields = new List<KeyValuePair<string, string>> { new("client_id", client.ClientId) };
+        if (!string.IsNullOrEmpty(Scope))
+        {
+            fields.Add(new("scope", Scope));
+        }
+        if (pkce is not null)
+        {
+            fields.Add(new("code_challenge", pkce.Challenge));
+            fields.Add(new("code_challenge_method", "S256"));
+        }
+        return fields;
+    }
+
+    /// <summary>The device authorization endpoint (<c>device</c>).</summary>
+    public virtual Uri DeviceAuthorizationEndpoint(LoginSettings settings, MoltbotEnvironment environment) => Endpoint("device", environment);
+
+    /// <summary>The endpoint the device-code polls go to (default: <see cref="TokenEndpoint"/>).</summary>
+    public virtual Uri DeviceTokenEndpoint(LoginSettings settings, MoltbotEnvironment environment) => TokenEndpoint(environment);
+
+    /// <summary>
+    /// Requests a device code (RFC 8628 §3.1) and reads the answer: <c>device_code</c>, <c>user_code</c>,
+    /// <c>verification_uri</c> required; <c>verification_uri_complete</c>, <c>expires_in</c>, <c>interval</c> optional.
+    /// </summary>
+    public virtual async Task<DeviceAuthorization> RequestDeviceAuthorizationAsync(LoginContext context, LoginClient client, PkcePair? pkce, CancellationToken cancellationToken)
+    {
+        var endpoint = DeviceAuthorizationEndpoint(context.Settings, context.Environment);
+        using var body = new System.Net.Http.FormUrlEncodedContent(DeviceAuthorizationFields(client, pkce));
+        var answer = await context.Client.SendApiAsync(this, System.Net.Http.HttpMethod.Post, endpoint, body, DeviceRequestHeaders(),
+            context.Settings.TokenRequestTimeout ?? TokenRequestTimeout, "the device authorization", cancellationToken).ConfigureAwait(false);
+        var call = new TokenCall(this, endpoint, "device authorization request", Array.Empty<KeyValuePair<string, string>>());
+        if (answer.IsError)
+        {
+            throw TokenEndpointClient.Refused(call, answer);
+        }
+        var deviceCode = answer.GetString("device_code");
+        var userCode = answer.GetString("user_code");
+        var uri = answer.GetString("verification_uri") ?? answer.GetString("verification_url");
+        answer.RequireFields(this, ("device_code", deviceCode is not null), ("user_code", userCode is not null), ("verification_uri", uri is not null));
+        return new DeviceAuthorization(deviceCode!, userCode!, uri!, answer.GetString("verification_uri_complete"),
+            DeviceExpiresIn(answer), DeviceInterval(answer))
+        {
+            Pkce = pkce,
+        };
+    }
+
+    /// <summary>The code's lifetime from <c>expires_in</c> (seconds), else <see cref="DeviceCodeLifetime"/>.</summary>
+    protected TimeSpan DeviceExpiresIn(TokenAnswer answer) =>
+        answer.GetPositiveSeconds("expires_in", allowString: true) is { } s ? TimeSpan.FromSeconds(s) : DeviceCodeLifetime;
+
+    /// <summary>The first poll interval from <c>interval</c> (seconds), at least <see cref="DeviceMinimumInterval"/>, else <see cref="DevicePollInterval"/>.</summary>
+    protected TimeSpan DeviceInterval(TokenAnswer answer)
+    {
+        if (answer.GetInt64("interval", allowString: true) is not { } s || s < 0)
+        {
+            return DevicePollInterval;
+        }
+        var interval = TimeSpan.FromSeconds(s);
+        return interval < DeviceMinimumInterval ? DeviceMinimumInterval : interval;
+    }
+
+    /// <summary>One poll (RFC 8628 §3.4): grant_type device_code, client_id, device_code (and code_verifier), reading its errors.</summary>
+    public virtual TokenCall DeviceTokenCall(LoginContext context, LoginClient client, DeviceAuthorization device)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            new("client_id", client.ClientId),
+            new("device_code", device.DeviceCode),
+        };
+        if (device.Pkce is { } pkce)
+        {
+            fields.Add(new("code_verifier", pkce.Verifier));
+        }
+        return new TokenCall(this, DeviceTokenEndpoint(context.Settings, context.Environment), "device code", fields)
+        {
+            Timeout = context.Settings.TokenRequestTimeout ?? TokenRequestTimeout,
+            Secrets = new[] { device.DeviceCode, device.Pkce?.Verifier ?? string.Empty },
+            AcceptError = _ => true,
+        };
+    }
+
+    /// <summary>Reads a poll answer by its <c>error</c> (whatever the HTTP status, as GitHub answers 200 and Qwen 400/429).</summary>
+    public virtual DevicePollStatus ClassifyDevicePoll(TokenAnswer answer) => answer.Error switch
+    {
+        "authorization_pending" => DevicePollStatus.Pending,
+        "slow_down" => DevicePollStatus.SlowDown,
+        "expired_token" => DevicePollStatus.Expired,
+        "access_denied" => DevicePollStatus.Denied,
+        null when !answer.IsError => DevicePollStatus.Granted,
+        _ => DevicePollStatus.Failed,
+    };
+
+    /// <summary>The credential of a granting poll answer (default: <see cref="ReadTokenAnswer"/>; Codex exchanges the code it brings).</summary>
+    public virtual Task<OAuthCredential> ReadDeviceGrantAsync(LoginContext context, TokenAnswer answer, DeviceAuthorization device, LoginClient client, CancellationToken cancellationToken) =>
+        Task.FromResult(ReadTokenAnswer(answer, TokenGrant.Login, null, context.Clock.GetUtcNow()));
+
+    // User-code login (MiniMax; UserCodeFlow).
+
+    /// <summary>The user-code request endpoint (<c>code</c>); a provider with regions picks by the login's -Region.</summary>
+    public virtual Uri UserCodeEndpoint(LoginSettings settings, MoltbotEnvironment environment) => Endpoint("code", environment);
+
+    /// <summary>The endpoint the user-code polls go to (default: <see cref="TokenEndpoint"/>).</summary>
+    public virtual Uri UserCodeTokenEndpoint(LoginSettings settings, MoltbotEnvironment environment) => TokenEndpoint(environment);
+
+    /// <summary>How much the wait grows after each pending user-code answer (OpenClaw's MiniMax login: ×1.5).</summary>
+    public virtual double UserCodeBackoff => 1.5;
+
+    /// <summary>The longest wait between user-code polls (OpenClaw's MiniMax login: 10 s).</summary>
+    public virtual TimeSpan UserCodeMaxInterval => TimeSpan.FromSeconds(10);
+
     /// <summary>What the user can do when a refresh is refused (the provider's own advice where it has one).</summary>
     public virtual string RefreshFailedAdvice(string agentId, string profileId) =>
         $"Sign in again with 'Connect-MoltbotProvider {Id} -Agent {agentId} -ProfileId {profileId}'.";

@@ -15,6 +15,9 @@ public static class ProviderRegistry
     public static IReadOnlyList<OAuthProvider> All { get; } = new OAuthProvider[]
     {
         OpenAICodexProvider.Instance,
+        GitHubCopilotProvider.Instance,
+        QwenPortalProvider.Instance,
+        MiniMaxPortalProvider.Instance,
     };
 
     /// <summary>The definition whose id or alias is <paramref name="name"/> (case-insensitive, trimmed), or null.</summary>

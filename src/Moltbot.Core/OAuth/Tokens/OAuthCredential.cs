@@ -39,6 +39,12 @@ public sealed class OAuthCredential
 
     public CredentialType Type { get; }
 
+    /// <summary>
+    /// Settings a login writes to openclaw.json's <c>models.providers.&lt;provider&gt;</c> (MiniMax's <c>baseUrl</c>, which
+    /// also tells a later refresh the region); never stored in the profile, not kept by copies. Null: none.
+    /// </summary>
+    public JsonObject? ProviderConfig { get; init; }
+
     public DateTimeOffset? Expires => ExpiresMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     /// <summary>The provider's account id (<c>accountId</c>), or null.</summary>
