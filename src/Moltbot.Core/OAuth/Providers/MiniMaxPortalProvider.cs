@@ -32,7 +32,8 @@ public sealed class MiniMaxPortalProvider : OAuthProvider
 
     public override string Id => ProviderId;
 
-    public override IReadOnlyList<string> Aliases { get; } = new[] { "minimax" };
+    /// <summary>None: <c>minimax</c> is OpenClaw's id of MiniMax API keys, a provider of its own.</summary>
+    public override IReadOnlyList<string> Aliases { get; } = Array.Empty<string>();
 
     public override string DisplayName => "MiniMax portal (Coding Plan)";
 

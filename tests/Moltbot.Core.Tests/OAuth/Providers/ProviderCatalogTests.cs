@@ -30,7 +30,7 @@ public sealed class ProviderCatalogTests
         Assert.Equal(new[] { "device-only" }, ProviderCatalog.Select(n => n == "dev", providers: Sample).Select(p => p.Id));
         Assert.Equal(new[] { "openai-codex" }, ProviderCatalog.Select(n => n == "chatgpt", providers: Sample).Select(p => p.Id));
         Assert.Equal(new[] { "openai-codex", "refresh-only" }, ProviderCatalog.Select(refreshable: true, providers: Sample).Select(p => p.Id));
-        Assert.Equal(new[] { "device-only" }, ProviderCatalog.Select(flow: LoginFlowKind.DeviceCode, providers: Sample).Select(p => p.Id));
+        Assert.Equal(new[] { "openai-codex", "device-only" }, ProviderCatalog.Select(flow: LoginFlowKind.DeviceCode, providers: Sample).Select(p => p.Id));
         Assert.Empty(ProviderCatalog.Select(flow: LoginFlowKind.UserCode, providers: Sample));
         Assert.Equal(ProviderRegistry.All.Select(p => p.Id), ProviderCatalog.Select().Select(p => p.Id));
         Assert.Equal(new[] { "openai-codex", "codex", "chatgpt" }, ProviderCatalog.Names(OpenAICodexProvider.Instance));
