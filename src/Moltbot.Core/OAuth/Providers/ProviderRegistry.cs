@@ -15,6 +15,10 @@ public static class ProviderRegistry
     public static IReadOnlyList<OAuthProvider> All { get; } = new OAuthProvider[]
     {
         OpenAICodexProvider.Instance,
+        GoogleGeminiCliProvider.Instance,
+        GoogleAntigravityProvider.Instance,
+        ChutesProvider.Instance,
+        AnthropicProvider.Instance,
     };
 
     /// <summary>The definition whose id or alias is <paramref name="name"/> (case-insensitive, trimmed), or null.</summary>
