@@ -151,7 +151,7 @@ public abstract class OAuthProvider
         return null;
     }
 
-    /// <summary>The secret the environment gives for <paramref name="clientId"/>: that of the pair that named it, else the first pair's secret variable.</summary>
+    /// <summary>The secret the environment gives for <paramref name="clientId"/>: that of the pair that named it; when no pair names a client, the first secret variable that is set.</summary>
     private string? ConfiguredSecret(MoltbotEnvironment environment, string clientId)
     {
         var configured = ConfiguredClient(environment);
@@ -159,7 +159,7 @@ public abstract class OAuthProvider
         {
             return string.Equals(configured.ClientId, clientId, StringComparison.Ordinal) ? configured.ClientSecret : null;
         }
-        return ClientVariables.Count == 0 ? null : environment.Get(ClientVariables[0].Secret);
+        return ClientVariables.Select(pair => environment.Get(pair.Secret)).FirstOrDefault(secret => secret is not null);
     }
 
     /// <summary>The credential type a login stores (<see cref="CredentialType.Token"/> for GitHub Copilot's GitHub token).</summary>
