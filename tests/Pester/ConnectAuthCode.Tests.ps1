@@ -88,7 +88,7 @@ BeforeAll {
             $reset = -1
             for ($i = $all.Count - 1; $i -ge 0; $i--) { if ($all[$i].event -eq 'reset') { $reset = $i; break } }
             $hits = @($all | Select-Object -Skip ($reset + 1) | Where-Object { $_.event -eq 'request' -and $_.endpoint -eq $Endpoint })
-            if ($hits.Count -ge $expected) { return , $hits }
+            if ($hits.Count -ge $expected) { return $hits }
             if ([DateTime]::UtcNow -gt $deadline) { throw "The mock logged $($hits.Count) of $expected $Endpoint requests." }
             Start-Sleep -Milliseconds 50
         }
@@ -102,22 +102,23 @@ BeforeAll {
         $entry
     }
 
-    function Invoke-HeadlessConnect {
-        <# The cmdlet in a child pwsh of an SSH session: reads the URL it shows, signs in with browser.mjs print, pastes the callback. #>
-        param([string] $Provider, [string] $Arguments = '', [string] $Marker)
+    function Start-HeadlessConnect {
+        <# Starts the cmdlet in a child pwsh of an SSH session (SSH_CONNECTION set; $BROWSER only leaves a marker). #>
+        param([string] $Provider, [string] $Arguments = '')
         $resultFile = Join-Path $TestDrive "child-$([guid]::NewGuid().ToString('N')).json"
+        $marker = Join-Path $TestDrive "browser-started-$([guid]::NewGuid().ToString('N'))"
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$($script:ModulePath)'
 try {
-    `$p = Connect-MoltbotProvider $Provider $Arguments -TimeoutSec 60 -WarningVariable w -WarningAction SilentlyContinue -ProgressAction SilentlyContinue
+    `$p = Connect-MoltbotProvider $Provider $Arguments -TimeoutSec 90 -WarningVariable w -WarningAction SilentlyContinue -ProgressAction SilentlyContinue
     [ordered]@{ ok = `$true; profileId = `$p.ProfileId; type = `$p.Type; warnings = @(`$w | % { "`$_" }) } | ConvertTo-Json | Set-Content '$resultFile'
 } catch {
     [ordered]@{ ok = `$false; errorId = `$_.FullyQualifiedErrorId; message = "`$_"; warnings = @(`$w | % { "`$_" }) } | ConvertTo-Json | Set-Content '$resultFile'
 }
 "@
         $wrapper = Join-Path $TestDrive "no-browser-$([guid]::NewGuid().ToString('N')).sh"
-        Set-Content -Path $wrapper -Value "#!/bin/sh`ntouch '$Marker'`n"
+        Set-Content -Path $wrapper -Value "#!/bin/sh`ntouch '$marker'`n"
         chmod +x $wrapper
         $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
         foreach ($a in '-NoProfile', '-Command', $script) { $psi.ArgumentList.Add($a) }
@@ -128,21 +129,27 @@ try {
         $psi.Environment['SSH_CONNECTION'] = '203.0.113.7 50022 198.51.100.2 22'
         $psi.Environment['BROWSER'] = $wrapper
         $child = [System.Diagnostics.Process]::Start($psi)
-        $stderr = $child.StandardError.ReadToEndAsync()
+        [pscustomobject]@{ Provider = $Provider; Child = $child; Stderr = $child.StandardError.ReadToEndAsync(); Result = $resultFile; Marker = $marker }
+    }
+
+    function Complete-HeadlessConnect {
+        <# Reads the URL the child shows, signs in as a browser on another machine (browser.mjs print: it follows the mock's
+           302 and prints the callback URL without requesting it), pastes that URL into the child's stdin, returns its report. #>
+        param([psobject] $Started)
+        $child = $Started.Child
         $shown = [System.Text.StringBuilder]::new()
         $pasted = $null
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
             $url = $null
             while (-not $url) {
                 $line = $child.StandardOutput.ReadLineAsync()
                 if (-not $line.Wait([Math]::Max(1, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)) -or $null -eq $line.Result) {
-                    throw "The child showed no authorize URL. Host: $shown stderr: $(if ($stderr.IsCompleted) { $stderr.Result })"
+                    throw "The child showed no authorize URL. Host: $shown stderr: $(if ($Started.Stderr.IsCompleted) { $Started.Stderr.Result })"
                 }
                 $null = $shown.AppendLine($line.Result)
                 if ($line.Result.Trim() -match '^https?://\S+\?\S*client_id=') { $url = $line.Result.Trim() }
             }
-            # The browser on another machine: sign in, land on the (unreachable) loopback redirect, copy the address.
             $env:MOLTBOT_TEST_BROWSER_MODE = 'print'
             $pasted = (& $script:Node $script:BrowserMjs $url | Select-Object -Last 1)
             Remove-Item Env:MOLTBOT_TEST_BROWSER_MODE
@@ -155,12 +162,13 @@ try {
             if (-not $child.WaitForExit(90000)) { throw 'The child pwsh did not finish within 90 s.' }
             $child.WaitForExit()
             $null = $shown.Append($rest.Result)
-            if (-not (Test-Path $resultFile)) { throw "The child pwsh reported nothing. Host: $shown stderr: $($stderr.Result)" }
-            $report = Get-Content -Raw $resultFile | ConvertFrom-Json
+            if (-not (Test-Path $Started.Result)) { throw "The child pwsh reported nothing. Host: $shown stderr: $($Started.Stderr.Result)" }
+            $report = Get-Content -Raw $Started.Result | ConvertFrom-Json
             # The host echoes the pasted line (it is the user's input, not the module's output): cut it out before the scan.
             $hostText = $shown.ToString().Replace($pasted, '<the pasted line, echoed by the host>')
-            Add-TestTapRecord "child pwsh Connect-MoltbotProvider $Provider (SSH)" ([ordered]@{ Host = $hostText; Ok = $report.ok; ErrorId = $report.errorId; Message = $report.message; Warnings = $report.warnings })
-            $report | Add-Member -NotePropertyName Host -NotePropertyValue $hostText -PassThru
+            Add-TestTapRecord "child pwsh Connect-MoltbotProvider $($Started.Provider) (SSH)" ([ordered]@{ Host = $hostText; Ok = $report.ok; ErrorId = $report.errorId; Message = $report.message; Warnings = $report.warnings })
+            $report | Add-Member -NotePropertyName Host -NotePropertyValue $hostText -PassThru |
+                Add-Member -NotePropertyName BrowserStarted -NotePropertyValue (Test-Path $Started.Marker) -PassThru
         }
         finally {
             if (-not $child.HasExited) { $child.Kill($true) }
@@ -221,7 +229,7 @@ Describe 'Connect-MoltbotProvider: authorization-code providers against the prov
         $config = Get-Content -Raw (Join-Path $script:State 'openclaw.json') | ConvertFrom-Json -AsHashtable
         $config.auth.profiles[$p.ProfileId].provider | Should -Be $_
         $config.auth.profiles[$p.ProfileId].mode | Should -Be 'oauth'
-        $token = Get-MockRequests $p.Token
+        $token = @(Get-MockRequests $p.Token)
         $token | Should -HaveCount 1
         $token[0].status | Should -Be 200
         $token[0].redirect_uri | Should -Be $redirect
@@ -250,7 +258,7 @@ Describe 'Connect-MoltbotProvider: authorization-code providers against the prov
         $r.Error | Should -BeNullOrEmpty -Because "$($r.Error)"
         (Get-StoreEntry 'google-gemini-cli:tester@example.com').projectId | Should -Be 'mock-project-4711'
         (Get-MockRequests 'google.onboardUser')[0].tier_id | Should -Be 'free-tier'
-        Get-MockRequests 'google.operation' | Should -HaveCount 1
+        @(Get-MockRequests 'google.operation') | Should -HaveCount 1
         Write-Host "    onboarding with one 5 s operation poll: login $($r.Ms) ms"
     }
 
@@ -273,18 +281,44 @@ Describe 'Connect-MoltbotProvider: authorization-code providers against the prov
         Get-StoreEntry 'google-gemini-cli:tester@example.com' | Should -BeNullOrEmpty
     }
 
-    It '<_> in an SSH session shows the URL, starts no browser and takes the pasted redirect URL' -ForEach 'google-gemini-cli', 'google-antigravity', 'chutes' {
-        $p = $script:Providers[$_]
-        Set-Redirect $_ | Out-Null
-        $marker = Join-Path $TestDrive "browser-started-$([guid]::NewGuid().ToString('N'))"
-        $arguments = if ($p.Arguments.ClientId) { "-ClientId $($p.Arguments.ClientId)" } else { '' }
-        $report = Invoke-HeadlessConnect -Provider $_ -Arguments $arguments -Marker $marker
-        $report.ok | Should -BeTrue -Because "$($report.message)"
-        $report.profileId | Should -Be $p.ProfileId
-        Test-Path $marker | Should -BeFalse -Because 'no browser is started in a remote session'
-        $report.Host | Should -Match 'Paste the redirect URL'
-        (Get-StoreEntry $p.ProfileId).provider | Should -Be $_
-        (Get-ProviderMockStats $script:Mock).requests.($p.Token) | Should -Be 1
+    Context 'in an SSH session (three child pwsh started together)' {
+        BeforeAll {
+            foreach ($name in $script:Cleared) { [Environment]::SetEnvironmentVariable($name, $null) }
+            $env:BROWSER = $script:Browser
+            $script:State = New-TestStateDir
+            Reset-ProviderMock $script:Mock | Out-Null
+            $script:Redirects = @{}
+            $sw = [System.Diagnostics.Stopwatch]::StartNew()
+            $started = foreach ($id in 'google-gemini-cli', 'google-antigravity', 'chutes') {
+                $script:Redirects[$id] = Set-Redirect $id
+                $arguments = if ($script:Providers[$id].Arguments.ClientId) { "-ClientId $($script:Providers[$id].Arguments.ClientId)" } else { '' }
+                Start-HeadlessConnect -Provider $id -Arguments $arguments
+            }
+            $script:Headless = @{}
+            foreach ($s in $started) { $script:Headless[$s.Provider] = Complete-HeadlessConnect $s }
+            # The Describe's BeforeEach gives every It a fresh state dir and mock counters: read what the logins left now.
+            $script:HeadlessEntries = @{}
+            $script:HeadlessTokens = @{}
+            foreach ($id in $script:Headless.Keys) {
+                $p = $script:Providers[$id]
+                $script:HeadlessEntries[$id] = Get-StoreEntry $p.ProfileId
+                $script:HeadlessTokens[$id] = @(Get-MockRequests $p.Token | Where-Object redirect_uri -EQ $script:Redirects[$id])
+            }
+            Write-Host "    three headless logins in child pwsh: $($sw.ElapsedMilliseconds) ms"
+        }
+
+        It '<_> shows the URL, starts no browser and takes the pasted redirect URL' -ForEach 'google-gemini-cli', 'google-antigravity', 'chutes' {
+            $p = $script:Providers[$_]
+            $report = $script:Headless[$_]
+            $report.ok | Should -BeTrue -Because "$($report.message)"
+            $report.profileId | Should -Be $p.ProfileId
+            $report.BrowserStarted | Should -BeFalse -Because 'no browser is started in a remote session'
+            $report.Host | Should -Match 'Paste the redirect URL'
+            $script:HeadlessEntries[$_].provider | Should -Be $_
+            $script:HeadlessEntries[$_].refresh | Should -Not -BeNullOrEmpty
+            $script:HeadlessTokens[$_] | Should -HaveCount 1
+            $script:HeadlessTokens[$_][0].status | Should -Be 200
+        }
     }
 
     It '<_> ends with MoltbotAuthorizationDenied when the user refuses, and stores nothing' -ForEach 'google-gemini-cli', 'google-antigravity', 'chutes' {
