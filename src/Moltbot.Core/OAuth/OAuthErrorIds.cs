@@ -50,4 +50,13 @@ public static class OAuthErrorIds
 
     /// <summary>The profile id a login would store under holds another account of the provider. ResourceExists.</summary>
     public const string ProfileHoldsAnotherAccount = "MoltbotProfileHoldsAnotherAccount";
+
+    /// <summary>Google Code Assist project discovery (loadCodeAssist, onboardUser and its operation) was refused or did not finish. AuthenticationError, or OperationTimeout when the onboarding operation outlasted its polls.</summary>
+    public const string ProjectDiscoveryFailed = "MoltbotProjectDiscoveryFailed";
+
+    /// <summary>Code Assist names no project for this account and none was given (-ProjectId, GOOGLE_CLOUD_PROJECT, GOOGLE_CLOUD_PROJECT_ID). InvalidArgument.</summary>
+    public const string ProjectIdRequired = "MoltbotProjectIdRequired";
+
+    /// <summary>A login parameter (-ClientId, -ClientSecret, -ProjectId, ...) was given to a provider that does not take it. InvalidArgument.</summary>
+    public const string LoginParameterNotSupported = "MoltbotLoginParameterNotSupported";
 }

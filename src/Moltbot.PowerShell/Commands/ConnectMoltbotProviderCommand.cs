@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Security;
 using System.Threading;
 using Moltbot.Completers;
 using Moltbot.Core;
@@ -90,17 +91,51 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? EnterpriseDomain { get; set; }
 
-    /// <summary>The device-code login parameters of this cmdlet (Region, EnterpriseDomain), for LoginSettings.Parameters.</summary>
-    private void AddDeviceParameters(IDictionary<string, string> parameters)
+    /// <summary>Your own OAuth client id (Chutes: required, or CHUTES_CLIENT_ID; Google: instead of the public client).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientId { get; set; }
+
+    /// <summary>The secret of -ClientId, as a SecureString (scripts can set the provider's *_CLIENT_SECRET variable instead).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? ClientSecret { get; set; }
+
+    /// <summary>Google Gemini CLI: the Google Cloud project for Code Assist (else GOOGLE_CLOUD_PROJECT or GOOGLE_CLOUD_PROJECT_ID).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProjectId { get; set; }
+
+    /// <summary>
+    /// The provider parameters (client, project, region, enterprise domain) for <see cref="LoginSettings.Parameters"/>; one the provider does not take is an
+    /// error (rather than silently ignored).
+    /// </summary>
+    private Dictionary<string, string> ClientParameters(OAuthProvider provider)
     {
-        if (Region is not null)
+        var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        void Add(string name, string? value)
         {
-            parameters["Region"] = Region;
+            if (value is null)
+            {
+                return;
+            }
+            if (!provider.LoginParameters.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                var takes = provider.LoginParameters.Count == 0 ? "no provider parameters" : string.Join(", ", provider.LoginParameters.Select(p => "-" + p.Name));
+                throw new MoltbotException(OAuthErrorIds.LoginParameterNotSupported, MoltbotErrorKind.InvalidArgument,
+                    $"The {provider.DisplayName} login takes no -{name} (it takes {takes}).", name)
+                {
+                    RecommendedAction = "Run the command without -" + name + ". Get-MoltbotProvider shows each provider's login parameters.",
+                };
+            }
+            parameters[name] = value;
         }
-        if (EnterpriseDomain is not null)
-        {
-            parameters["EnterpriseDomain"] = EnterpriseDomain;
-        }
+        Add(nameof(ClientId), ClientId);
+        Add(nameof(ClientSecret), ClientSecret is null ? null : Plain(ClientSecret));
+        Add(nameof(ProjectId), ProjectId);
+        Add(nameof(Region), Region);
+        Add(nameof(EnterpriseDomain), EnterpriseDomain);
+        return parameters;
     }
 
     protected override void ProcessItem()
@@ -109,15 +144,13 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
         var agent = ResolveAgent(Agent);
         var service = new LoginService(State);
         var requested = ProfileId is null ? null : Moltbot.Core.Profiles.ProviderId.ResolveProfileId(provider.Id, ProfileId);
-        var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        AddDeviceParameters(parameters);
         var settings = service.Effective(provider, new LoginSettings
         {
-            Parameters = parameters,
             Timeout = TimeSpan.FromSeconds(TimeoutSec),
             NoBrowser = NoBrowser.IsPresent,
             Manual = Manual.IsPresent,
             DeviceCode = DeviceCode.IsPresent,
+            Parameters = ClientParameters(provider),
         }, detectRemote: !MyInvocation.BoundParameters.ContainsKey(nameof(Manual)), out var why);
         var flow = LoginService.FlowFor(provider, settings);
 

@@ -138,6 +138,8 @@ function Invoke-RefreshStorm {
         [int] $TimeoutSec = 240,
         # pwsh contenders: the provider asked for (openai-codex before OpenClaw 2026.6.1, openai from then on).
         [string] $Provider = 'openai-codex',
+        # pwsh contenders: several providers at once, assigned in turn as -Agents are (replaces -Provider).
+        [string[]] $Providers = @(),
         # pwsh contenders started each in a pid namespace of its own (`unshare --pid --fork --mount-proc`), as a
         # Moltbot in a container sharing the state dir: its pid means nothing to the others.
         [int[]] $InPidNamespace = @()
@@ -155,6 +157,7 @@ function Invoke-RefreshStorm {
         "`"openai-codex:expired`":{`"type`":`"oauth`",`"provider`":`"openai-codex`",`"access`":`"warm.up.token`",`"refresh`":`"warm-refresh-2`",`"expires`":1000}}}")
     $children = for ($i = 0; $i -lt $Count; $i++) {
         $agent = $Agents[$i % $Agents.Count]
+        $asked = if ($Providers.Count -gt 0) { $Providers[$i % $Providers.Count] } else { $Provider }
         $ready = Join-Path $WorkDir "ready-$i"
         $result = Join-Path $WorkDir "result-$i.json"
         Remove-Item $ready, $result -ErrorAction Ignore
@@ -164,7 +167,7 @@ function Invoke-RefreshStorm {
                 $psi = [System.Diagnostics.ProcessStartInfo]::new('unshare')
                 foreach ($a in '--pid', '--fork', '--mount-proc', '--', $script:Pwsh) { $psi.ArgumentList.Add($a) }
             }
-            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, $agent, $ready, $start, $result, $warm, $Provider) { $psi.ArgumentList.Add($a) }
+            foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, $agent, $ready, $start, $result, $warm, $asked) { $psi.ArgumentList.Add($a) }
             $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
             $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
             $psi.Environment['DOTNET_TieredPGO'] = '0' 
@@ -179,7 +182,7 @@ function Invoke-RefreshStorm {
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
         $p = [System.Diagnostics.Process]::Start($psi)
-        [pscustomobject]@{ Index = $i; Agent = $agent; Process = $p; Ready = $ready; Result = $result
+        [pscustomobject]@{ Index = $i; Agent = $agent; Provider = $asked; Process = $p; Ready = $ready; Result = $result
             Stdout = $p.StandardOutput.ReadToEndAsync(); Stderr = $p.StandardError.ReadToEndAsync() }
     }
     try {
@@ -217,7 +220,8 @@ function Invoke-RefreshStorm {
                     tornRead = $n.tornRead
                 }
             }
-            $r | Add-Member -NotePropertyName index -NotePropertyValue $c.Index -PassThru |
+            $r | Add-Member -NotePropertyName provider -NotePropertyValue $c.Provider -PassThru |
+                Add-Member -NotePropertyName index -NotePropertyValue $c.Index -PassThru |
                 Add-Member -NotePropertyName wallMs -NotePropertyValue ($r.ended - $barrier) -PassThru
         }
         [pscustomobject]@{ Barrier = $barrier; Reports = @($reports) }

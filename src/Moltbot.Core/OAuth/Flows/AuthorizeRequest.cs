@@ -44,7 +44,7 @@ public sealed class AuthorizeRequest
         var url = new RequestUrl(provider.Endpoint("authorize", environment).AbsoluteUri).CreateAuthorizeUrl(
             clientId: client.ClientId,
             responseType: "code",
-            scope: provider.Scope,
+            scope: provider.ScopeFor(environment),
             redirectUri: redirectUri.AbsoluteUri,
             state: state,
             codeChallenge: pkce.Challenge,

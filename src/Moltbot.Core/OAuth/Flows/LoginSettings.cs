@@ -78,6 +78,68 @@ public interface ILoginUi
     string? PromptForPaste(string redirectUri);
 }
 
+/// <summary>
+/// Holds the verbose lines and warnings of code that runs off the caller's thread (a provider's post-login steps after
+/// an await) and passes them on, in order, when <see cref="Flush"/> is called on the caller's thread.
+/// </summary>
+internal sealed class DeferredLoginUi : ILoginUi
+{
+    private readonly ILoginUi _inner;
+    private readonly List<(bool Warning, string Message)> _held = new();
+
+    public DeferredLoginUi(ILoginUi inner) => _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+
+    public void ShowUrl(OAuthProvider provider, string url, bool manual, string? landing) => _inner.ShowUrl(provider, url, manual, landing);
+
+    public void Verbose(string message)
+    {
+        lock (_held)
+        {
+            _held.Add((false, message));
+        }
+    }
+
+    public void Warning(string message)
+    {
+        lock (_held)
+        {
+            _held.Add((true, message));
+        }
+    }
+
+    public void Waiting(TimeSpan elapsed, TimeSpan timeout, string what)
+    {
+    }
+
+    public void WaitingDone()
+    {
+    }
+
+    public string? PromptForPaste(string redirectUri) => throw new InvalidOperationException("A post-login step cannot prompt.");
+
+    /// <summary>Passes the held lines on (call it on the thread that called the flow).</summary>
+    public void Flush()
+    {
+        (bool Warning, string Message)[] lines;
+        lock (_held)
+        {
+            lines = _held.ToArray();
+            _held.Clear();
+        }
+        foreach (var (warning, message) in lines)
+        {
+            if (warning)
+            {
+                _inner.Warning(message);
+            }
+            else
+            {
+                _inner.Verbose(message);
+            }
+        }
+    }
+}
+
 /// <summary>What a flow and a provider's post-login steps share: the environment, the HTTP client, the clock, the host.</summary>
 public sealed class LoginContext
 {

@@ -98,6 +98,9 @@ public abstract class OAuthProvider
     /// <summary>Space-separated scopes.</summary>
     public virtual string Scope => string.Empty;
 
+    /// <summary>The scopes a login asks for in this environment (Chutes: <c>CHUTES_OAUTH_SCOPES</c>); default <see cref="Scope"/>.</summary>
+    public virtual string ScopeFor(MoltbotEnvironment environment) => Scope;
+
     /// <summary>Provider-specific authorize parameters, in the order they are sent.</summary>
     public virtual IReadOnlyList<KeyValuePair<string, string>> ExtraAuthorizeParameters => Array.Empty<KeyValuePair<string, string>>();
 
@@ -125,6 +128,39 @@ public abstract class OAuthProvider
 
     /// <summary>Whether a refresh returns a new refresh token and retires the old one (then one presented twice is reuse).</summary>
     public virtual bool RotatesRefreshToken => true;
+
+    /// <summary>Whether a refresh answer without <c>refresh_token</c> keeps the old one (default: when the provider does not rotate; Chutes: always).</summary>
+    public virtual bool KeepsRefreshTokenWhenOmitted => !RotatesRefreshToken;
+
+    /// <summary>
+    /// Where a user's own client is read from, in order: each an id variable and its secret variable. Default
+    /// <c>&lt;prefix&gt;CLIENT_ID</c> / <c>&lt;prefix&gt;CLIENT_SECRET</c>; providers add the upstream CLI's names.
+    /// </summary>
+    public virtual IReadOnlyList<ClientVariables> ClientVariables => new[] { new ClientVariables(VariablePrefix + "CLIENT_ID", VariablePrefix + "CLIENT_SECRET") };
+
+    /// <summary>The client the environment names (the first <see cref="ClientVariables"/> pair whose id is set), or null.</summary>
+    public LoginClient? ConfiguredClient(MoltbotEnvironment environment)
+    {
+        foreach (var pair in ClientVariables)
+        {
+            if (environment.Get(pair.Id) is { } id && !string.IsNullOrWhiteSpace(id))
+            {
+                return new LoginClient(id.Trim(), environment.Get(pair.Secret));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The secret the environment gives for <paramref name="clientId"/>: that of the pair that named it; when no pair names a client, the first secret variable that is set.</summary>
+    private string? ConfiguredSecret(MoltbotEnvironment environment, string clientId)
+    {
+        var configured = ConfiguredClient(environment);
+        if (configured is not null)
+        {
+            return string.Equals(configured.ClientId, clientId, StringComparison.Ordinal) ? configured.ClientSecret : null;
+        }
+        return ClientVariables.Select(pair => environment.Get(pair.Secret)).FirstOrDefault(secret => secret is not null);
+    }
 
     /// <summary>The credential type a login stores (<see cref="CredentialType.Token"/> for GitHub Copilot's GitHub token).</summary>
     public virtual CredentialType StoredType => CredentialType.OAuth;
@@ -186,7 +222,7 @@ public abstract class OAuthProvider
         var access = answer.GetString("access_token");
         var refresh = answer.GetString("refresh_token");
         var expiresIn = answer.GetPositiveSeconds("expires_in");
-        if (refresh is null && grant == TokenGrant.Refresh && !RotatesRefreshToken)
+        if (refresh is null && grant == TokenGrant.Refresh && KeepsRefreshTokenWhenOmitted)
         {
             refresh = previous?.Refresh;
         }
@@ -222,13 +258,19 @@ public abstract class OAuthProvider
         return fields;
     }
 
-    /// <summary>The client id a refresh presents: the public one (overridable by <c>&lt;prefix&gt;CLIENT_ID</c>).</summary>
+    /// <summary>The client id a refresh presents: the public one (overridable by <see cref="ClientVariables"/>).</summary>
     public virtual string? RefreshClientId(StoredCredentialView current, MoltbotEnvironment environment) =>
-        environment.Get(VariablePrefix + "CLIENT_ID") ?? ClientId;
+        ConfiguredClient(environment)?.ClientId ?? ClientId;
 
-    /// <summary>The client secret a refresh presents, or null.</summary>
-    public virtual string? RefreshClientSecret(StoredCredentialView current, MoltbotEnvironment environment) =>
-        environment.Get(VariablePrefix + "CLIENT_SECRET") ?? PublicClientSecret;
+    /// <summary>The client secret a refresh presents (the configured client's, else the public one for the public client), or null.</summary>
+    public virtual string? RefreshClientSecret(StoredCredentialView current, MoltbotEnvironment environment)
+    {
+        var id = RefreshClientId(current, environment);
+        return id is null ? null : SecretFor(environment, id);
+    }
+
+    private string? SecretFor(MoltbotEnvironment environment, string clientId) =>
+        ConfiguredSecret(environment, clientId) ?? (string.Equals(clientId, ClientId, StringComparison.Ordinal) ? PublicClientSecret : null);
 
     /// <summary>
     /// Refreshes a stored credential: one token request, its answer read by <see cref="ReadTokenAnswer"/>. A refusal throws
@@ -252,16 +294,19 @@ public abstract class OAuthProvider
     /// </summary>
     public virtual LoginClient ResolveLoginClient(LoginSettings settings, MoltbotEnvironment environment)
     {
-        var id = settings.Parameter("ClientId") ?? environment.Get(VariablePrefix + "CLIENT_ID") ?? ClientId;
+        var id = settings.Parameter("ClientId") ?? ConfiguredClient(environment)?.ClientId ?? ClientId;
         if (string.IsNullOrEmpty(id))
         {
-            throw new MoltbotException(OAuthErrorIds.InvalidOAuthSetting, MoltbotErrorKind.InvalidArgument,
-                $"{DisplayName} has no public client: pass -ClientId (or set {VariablePrefix}CLIENT_ID).", Id);
+            throw MissingClient();
         }
-        var secret = settings.Parameter("ClientSecret") ?? environment.Get(VariablePrefix + "CLIENT_SECRET")
-            ?? (string.Equals(id, ClientId, StringComparison.Ordinal) ? PublicClientSecret : null);
+        var secret = settings.Parameter("ClientSecret") ?? SecretFor(environment, id);
         return new LoginClient(id, secret);
     }
+
+    /// <summary>The error of a login without a client id (only providers without a public client can see it).</summary>
+    protected virtual MoltbotException MissingClient() =>
+        new(OAuthErrorIds.InvalidOAuthSetting, MoltbotErrorKind.InvalidArgument,
+            $"{DisplayName} has no public client: pass -ClientId (or set {ClientVariables.FirstOrDefault()?.Id ?? VariablePrefix + "CLIENT_ID"}).", Id);
 
     /// <summary>The fields of the authorization-code exchange (form: grant_type, client_id, code, code_verifier, redirect_uri, client_secret when known).</summary>
     public virtual IReadOnlyList<KeyValuePair<string, string>> CodeExchangeFields(string code, PkcePair pkce, string state, Uri redirectUri, LoginClient client)
@@ -459,6 +504,9 @@ public abstract class OAuthProvider
 
     public override string ToString() => Id;
 }
+
+/// <summary>The environment variables of a user's own client: <paramref name="Id"/> names the client id, <paramref name="Secret"/> its secret.</summary>
+public sealed record ClientVariables(string Id, string Secret);
 
 /// <summary>A stored oauth profile as a refresh sees it: the credential and the raw profile.</summary>
 public sealed class StoredCredentialView

@@ -18,6 +18,10 @@ public static class ProviderRegistry
         GitHubCopilotProvider.Instance,
         QwenPortalProvider.Instance,
         MiniMaxPortalProvider.Instance,
+        GoogleGeminiCliProvider.Instance,
+        GoogleAntigravityProvider.Instance,
+        ChutesProvider.Instance,
+        AnthropicProvider.Instance,
     };
 
     /// <summary>The definition whose id or alias is <paramref name="name"/> (case-insensitive, trimmed), or null.</summary>
