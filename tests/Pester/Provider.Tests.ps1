@@ -44,7 +44,7 @@ Describe 'Get-MoltbotProvider' {
         $codex | Should -Not -BeNullOrEmpty
         $codex.Aliases | Should -Be @('codex', 'chatgpt')
         $codex.StoredProviderIds | Should -Be @('openai')
-        $codex.Flows | Should -Be @([Moltbot.Models.MoltbotLoginFlow]::AuthorizationCode)
+        $codex.Flows | Should -Be @([Moltbot.Models.MoltbotLoginFlow]::AuthorizationCode, [Moltbot.Models.MoltbotLoginFlow]::DeviceCode)
         $codex.ClientId | Should -Be 'app_EMoamEEZ73f0CkXaXp7hrann'
         $codex.RedirectUri | Should -Be ([uri] 'http://localhost:1455/auth/callback')
         $codex.RedirectUriVariable | Should -Be 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI'
@@ -52,7 +52,10 @@ Describe 'Get-MoltbotProvider' {
         $codex.RotatesRefreshToken | Should -BeTrue
         $codex.StoredType | Should -Be 'oauth'
         $codex.PkceStyle | Should -Be 'Base64Url'
-        ($codex.Endpoints | ForEach-Object { "$($_.Name)=$($_.Url)" }) | Should -Be @('authorize=https://auth.openai.com/oauth/authorize', 'token=https://auth.openai.com/oauth/token')
+        ($codex.Endpoints | ForEach-Object { "$($_.Name)=$($_.Url)" }) | Should -Be @(
+            'authorize=https://auth.openai.com/oauth/authorize', 'token=https://auth.openai.com/oauth/token',
+            'deviceUsercode=https://auth.openai.com/api/accounts/deviceauth/usercode', 'deviceToken=https://auth.openai.com/api/accounts/deviceauth/token',
+            'deviceVerification=https://auth.openai.com/codex/device', 'deviceCallback=https://auth.openai.com/deviceauth/callback')
 
         $secrets = @($script:Registry | Where-Object PublicClientSecret | ForEach-Object PublicClientSecret)
         $text = ($all | ConvertTo-Json -Depth 5) + ($all | Format-List | Out-String -Width 400) + ($all | Format-Table | Out-String -Width 400)
@@ -135,7 +138,7 @@ Describe 'Get-MoltbotProvider' {
                 foreach ($e in $p.Endpoints) {
                     if ($e.Variable -eq $v) {
                         $e.Overridden | Should -BeTrue -Because "$($d.Id) $($e.Name) is moved by $v"
-                        $e.Url.AbsoluteUri | Should -Be ($base + $e.DefaultUrl.AbsolutePath) -Because "$($d.Id) $($e.Name) keeps its path"
+                        $e.Url.AbsoluteUri | Should -Be ($base + $e.DefaultUrl.PathAndQuery) -Because "$($d.Id) $($e.Name) keeps its path (and query)"
                         $checked++
                     } else {
                         $e.Overridden | Should -BeFalse -Because "$($d.Id) $($e.Name) is moved by $($e.Variable), not $v"
@@ -173,7 +176,7 @@ Describe 'Get-MoltbotProvider' {
         $table = $all | Format-Table | Out-String -Width 200
         $table | Should -Match '^\s*Id\s+Flows\s+Refresh\s+Stores\s+DisplayName' -Because 'the default table view'
         foreach ($p in $all) { $table | Should -Match ([regex]::Escape($p.Id)) }
-        $table | Should -Match 'openai-codex\s+AuthorizationCode\s+rotates\s+oauth\s+OpenAI Codex \(ChatGPT\)'
+        $table | Should -Match 'openai-codex\s+AuthorizationCode, DeviceCode\s+rotates\s+oauth\s+OpenAI Codex \(ChatGPT\)'
         $list = Get-MoltbotProvider codex | Format-List | Out-String -Width 300
         $list | Should -Match 'RedirectUri\s+: http://localhost:1455/auth/callback'
         $list | Should -Match 'Aliases\s+: \{codex, chatgpt\}'
