@@ -148,21 +148,7 @@ public sealed class AuthorizationCodeFlow
                 .GetAwaiter().GetResult();
             // A stop during the exchange did not abort it (the code is consumed): the post-login steps are skipped, the caller
             // stores the tokens, then reports the stop.
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                // The post-login steps run on pool threads after their first await: what they tell the host is held and
-                // passed on here, on the thread that called Run (PowerShell's Write* work only there).
-                var deferred = new DeferredLoginUi(ui);
-                try
-                {
-                    tokens = _provider.CompleteLoginAsync(new LoginContext(_provider, settings, deferred, tokenClient, _environment), tokens, client, cancellationToken).GetAwaiter().GetResult();
-                }
-                finally
-                {
-                    deferred.Flush();
-                }
-                ui.Verbose($"Signed in to {_provider.DisplayName}{(tokens.Identity is null ? string.Empty : $" as {tokens.Identity}")}{(tokens.Email is null || tokens.Email == tokens.Identity ? string.Empty : $" ({tokens.Email})")}; the access token expires {(tokens.Expires is { } e ? e.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : "never")}.");
-            }
+            tokens = new LoginContext(_provider, settings, ui, tokenClient, _environment).FinishLogin(tokens, client, cancellationToken);
             return tokens;
         }
         finally

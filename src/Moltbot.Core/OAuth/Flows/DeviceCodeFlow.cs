@@ -283,11 +283,6 @@ public sealed class DeviceCodeFlow
         // provider needs (Codex's code exchange) runs to its end within its own limit, the optional post-login steps are skipped.
         var stopped = cancellationToken.IsCancellationRequested;
         var tokens = _provider.ReadDeviceGrantAsync(context, answer, device, client, stopped ? CancellationToken.None : cancellationToken).GetAwaiter().GetResult();
-        if (!cancellationToken.IsCancellationRequested)
-        {
-            tokens = _provider.CompleteLoginAsync(context, tokens, client, cancellationToken).GetAwaiter().GetResult();
-            context.Ui.Verbose($"Signed in to {_provider.DisplayName}{(tokens.Identity is null ? string.Empty : $" as {tokens.Identity}")}; the {(tokens.Type == Store.CredentialType.Token ? "token" : "access token")} expires {(tokens.Expires is { } e ? e.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "never")}.");
-        }
-        return tokens;
+        return context.FinishLogin(tokens, client, cancellationToken);
     }
 }

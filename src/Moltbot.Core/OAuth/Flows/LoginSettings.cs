@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Http;
+using System.Threading;
 using Moltbot.Core.State;
 
 namespace Moltbot.Core.OAuth;
@@ -163,4 +164,32 @@ public sealed class LoginContext
     public MoltbotEnvironment Environment { get; }
 
     public TimeProvider Clock => Client.Clock;
+
+    /// <summary>
+    /// The end of every flow, once the grant is in hand: the provider's post-login steps
+    /// (<see cref="OAuthProvider.CompleteLoginAsync"/>), skipped after a stop (the caller stores the tokens, then reports
+    /// it), then one "Signed in" line. The steps run on pool threads after their first await, so what they tell the host
+    /// is held and passed on here, on the thread that called the flow (PowerShell's Write* work only there).
+    /// </summary>
+    public OAuthCredential FinishLogin(OAuthCredential tokens, LoginClient client, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return tokens;
+        }
+        var deferred = new DeferredLoginUi(Ui);
+        try
+        {
+            tokens = Provider.CompleteLoginAsync(new LoginContext(Provider, Settings, deferred, Client, Environment), tokens, client, cancellationToken).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            deferred.Flush();
+        }
+        var name = tokens.Identity is null ? string.Empty : $" as {tokens.Identity}";
+        var email = tokens.Email is null || tokens.Email == tokens.Identity ? string.Empty : $" ({tokens.Email})";
+        var expires = tokens.Expires is { } e ? e.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) : "never";
+        Ui.Verbose($"Signed in to {Provider.DisplayName}{name}{email}; the {(tokens.Type == Store.CredentialType.Token ? "token" : "access token")} expires {expires}.");
+        return tokens;
+    }
 }

@@ -132,11 +132,7 @@ public sealed class UserCodeFlow
                         {
                             ui.Notice($"{_provider.DisplayName}: {TextSanitizer.Clean(notice, 500)}");
                         }
-                        if (!cancellationToken.IsCancellationRequested)
-                        {
-                            tokens = _provider.CompleteLoginAsync(context, tokens, client, cancellationToken).GetAwaiter().GetResult();
-                        }
-                        return tokens;
+                        return context.FinishLogin(tokens, client, cancellationToken);
                     }
                     if (string.Equals(status, "error", StringComparison.OrdinalIgnoreCase) || answer.Error is not null)
                     {
