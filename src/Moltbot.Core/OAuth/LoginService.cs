@@ -199,18 +199,6 @@ public sealed class LoginService
     }
 
     /// <summary>The other account a stored profile holds ("account x" / "email y"), or null when it is the same account or cannot be told apart.</summary>
-    private static string? OtherAccount(StoredProfile held, OAuthCredential credential)
-    {
-        var heldAccount = held.GetString("accountId");
-        var heldEmail = held.GetString("email");
-        if (heldAccount is not null && credential.AccountId is not null)
-        {
-            return string.Equals(heldAccount, credential.AccountId, StringComparison.Ordinal) ? null : (heldEmail ?? "account " + heldAccount);
-        }
-        if (heldEmail is not null && credential.Email is not null)
-        {
-            return string.Equals(heldEmail, credential.Email, StringComparison.OrdinalIgnoreCase) ? null : heldEmail;
-        }
-        return null;
-    }
+    private static string? OtherAccount(StoredProfile held, OAuthCredential credential) =>
+        AccountIdentity.OtherAccount(held.GetString("accountId"), held.GetString("email"), credential.AccountId, credential.Email);
 }
