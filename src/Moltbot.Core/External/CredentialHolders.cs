@@ -64,15 +64,7 @@ public sealed class CredentialHolders
     {
         ArgumentNullException.ThrowIfNull(state);
         reader ??= new ExternalCredentialReader();
-        var holders = new CredentialHolders(reader.ReadAll());
-        foreach (var reading in holders.External)
-        {
-            if (reading.Credential is { Refresh: { } refresh } credential)
-            {
-                holders.Add(refresh, new CredentialHolder(CredentialHolderKind.ExternalCli, credential.Cli.Id,
-                    credential.Cli.MirrorProfileId(StoreKind.JsonFile), credential.Location, credential.Cli.DisplayName));
-            }
-        }
+        var holders = FromExternal(reader.ReadAll());
         IReadOnlyList<AgentLocation> agents;
         try
         {
@@ -98,6 +90,25 @@ public sealed class CredentialHolders
             if (store is not null)
             {
                 holders.AddStore(agent, store);
+            }
+        }
+        return holders;
+    }
+
+    /// <summary>
+    /// An index of the external CLIs only, from readings already made (the refresher reads the CLIs of one provider just
+    /// before it presents a refresh token, and needs no agent store for that).
+    /// </summary>
+    public static CredentialHolders FromExternal(IReadOnlyList<ExternalReading> readings)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        var holders = new CredentialHolders(readings);
+        foreach (var reading in readings)
+        {
+            if (reading.Credential is { Refresh: { } refresh } credential)
+            {
+                holders.Add(refresh, new CredentialHolder(CredentialHolderKind.ExternalCli, credential.Cli.Id,
+                    credential.Cli.MirrorProfileId(StoreKind.JsonFile), credential.Location, credential.Cli.DisplayName));
             }
         }
         return holders;

@@ -63,7 +63,13 @@ public sealed class AccessTokenResult
     /// <summary>Other agents whose copy (same provider, same old refresh token) received the new credential.</summary>
     public IReadOnlyList<string> PropagatedTo { get; internal set; } = Array.Empty<string>();
 
-    /// <summary>Problems that did not stop the call (an agent copy that could not be updated, ...). No secrets.</summary>
+    /// <summary>
+    /// The external CLI whose fresher credential this call adopted instead of refreshing (<c>Codex CLI (/home/me/.codex/auth.json)</c>;
+    /// <see cref="Source"/> is then <see cref="AccessTokenSource.Peer"/>); null otherwise.
+    /// </summary>
+    public string? AdoptedFrom { get; internal set; }
+
+    /// <summary>Problems that did not stop the call (an external CLI this refresh signed out, an agent copy that could not be updated, ...). No secrets.</summary>
     public IReadOnlyList<string> Warnings { get; internal set; } = Array.Empty<string>();
 
     /// <summary>How long this call waited for the cross-agent refresh lock (null: no lock was taken).</summary>

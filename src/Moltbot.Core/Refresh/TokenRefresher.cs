@@ -8,8 +8,10 @@ using System.Net.Http;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Linq;
 using System.Threading;
 using Moltbot.Core.Agents;
+using Moltbot.Core.External;
 using Moltbot.Core.IO;
 using Moltbot.Core.Locking;
 using Moltbot.Core.OAuth;
@@ -65,6 +67,18 @@ public sealed class TokenRefresher
 
     public TokenRefreshOptions Options { get; }
 
+    private ExternalCredentialReader? _externalReader;
+
+    /// <summary>
+    /// Reads the external CLIs just before a refresh token of theirs would be presented (default: over
+    /// <c>environment</c>, with the platform's Keychain). Tests point it at a temporary home.
+    /// </summary>
+    public ExternalCredentialReader ExternalReader
+    {
+        get => _externalReader ??= new ExternalCredentialReader(_environment);
+        init => _externalReader = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
     /// <summary>Test hook: called with "refresh-lock", "store-lock", "network" as each step begins (lock order tests).</summary>
     internal Action<string>? Trace { get; set; }
 
@@ -103,14 +117,37 @@ public sealed class TokenRefresher
     /// The credential of <paramref name="profileId"/> in <paramref name="agent"/>'s store, refreshed first when it is an OAuth
     /// credential that is expired or expires within the margin (or when <paramref name="force"/> is set).
     /// </summary>
-    public AccessTokenResult GetAccessToken(AgentLocation agent, string profileId, bool force = false, CancellationToken cancellationToken = default)
+    public AccessTokenResult GetAccessToken(AgentLocation agent, string profileId, bool force = false, CancellationToken cancellationToken = default) =>
+        GetAccessToken(agent, profileId, new AccessTokenRequest { Force = force }, cancellationToken);
+
+    /// <summary>
+    /// The credential of <paramref name="profileId"/> in <paramref name="agent"/>'s store, refreshed first when it is an OAuth
+    /// credential that is expired or expires within the margin, when <see cref="AccessTokenRequest.Force"/> is set, or
+    /// when the stored access token is the <see cref="AccessTokenRequest.RejectedAccessToken"/>. Before a refresh token of
+    /// a rotating provider is presented, the external CLIs of that provider are read (only then): a fresher credential of
+    /// the CLI a mirror profile mirrors is adopted without a network call; a CLI holding the very refresh token about to
+    /// be presented is either warned about (<see cref="AccessTokenRequest.Warning"/>, before the request) or the refresh
+    /// is refused with <see cref="ExternalErrorIds.SharedRefreshToken"/> (<see cref="AccessTokenRequest.AllowSignOutOfExternal"/>).
+    /// </summary>
+    public AccessTokenResult GetAccessToken(AgentLocation agent, string profileId, AccessTokenRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agent);
         ArgumentException.ThrowIfNullOrEmpty(profileId);
+        ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
 
         var store = agent.LoadStore();
         var profile = store?.Get(profileId) ?? throw NotFound(agent, profileId);
+        var rejected = string.IsNullOrEmpty(request.RejectedAccessToken) ? null : request.RejectedAccessToken;
+        // A rejected token forces the refresh only while the store still holds it: one that differs was replaced already.
+        var force = rejected is null
+            ? request.Force
+            : string.Equals(rejected, profile.Type switch
+            {
+                CredentialType.ApiKey => profile.GetString("key") ?? profile.GetString("apiKey"),
+                CredentialType.Token => profile.GetString("token"),
+                _ => profile.GetString("access"),
+            }, StringComparison.Ordinal);
         switch (profile.Type)
         {
             case CredentialType.ApiKey:
@@ -165,13 +202,58 @@ public sealed class TokenRefresher
             }
             throw Failed(agent, profile, "no_refresh_token", "the profile holds no refresh token", MoltbotErrorKind.AuthenticationError, null);
         }
-        var refreshed = RefreshUnderLocks(agent, profile, profile.GetString("refresh")!, force, cancellationToken);
+        var call = new Call(request, profile.GetString("refresh")!, force ? profile.GetString("access") : null, force,
+            AllowedToSignOut(request, force, rejected is not null, profile, now));
+        var refreshed = RefreshUnderLocks(agent, profile, call, cancellationToken);
         // A stop that came after the refresh request was sent did not abort it: the answer is stored, now report the stop.
         cancellationToken.ThrowIfCancellationRequested();
         return refreshed;
     }
 
-    private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, string seenRefresh, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether this call may rotate a refresh token an external CLI also holds: as the caller said, else when the refresh
+    /// is needed anyway (the automatic path of a credential that is not usable, a rejected token, an expired credential).
+    /// </summary>
+    private static bool AllowedToSignOut(AccessTokenRequest request, bool force, bool rejected, StoredProfile seen, DateTimeOffset now) =>
+        request.AllowSignOutOfExternal ?? (!force || rejected || !IsUsable(seen, now, TimeSpan.Zero));
+
+    /// <summary>One refresh attempt: what the caller read and asked for, and the warnings it collects.</summary>
+    private sealed class Call
+    {
+        public Call(AccessTokenRequest request, string seenRefresh, string? rejectedAccess, bool force, bool allowSignOut)
+        {
+            Request = request;
+            SeenRefresh = seenRefresh;
+            RejectedAccess = rejectedAccess;
+            Force = force;
+            AllowSignOut = allowSignOut;
+        }
+
+        public AccessTokenRequest Request { get; }
+
+        public string SeenRefresh { get; }
+
+        /// <summary>With <see cref="Force"/>: the access token the caller holds for rejected (a stored one that differs is a peer's).</summary>
+        public string? RejectedAccess { get; }
+
+        public bool Force { get; }
+
+        public bool AllowSignOut { get; }
+
+        public List<string> Warnings { get; } = new();
+
+        public void Warn(string text)
+        {
+            if (Warnings.Contains(text))
+            {
+                return;
+            }
+            Warnings.Add(text);
+            Request.Warning?.Invoke(text);
+        }
+    }
+
+    private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, Call call, CancellationToken cancellationToken)
     {
         var provider = seen.GetString("provider")?.Trim() ?? seen.Provider!;
         var profileId = seen.Id;
@@ -185,9 +267,7 @@ public sealed class TokenRefresher
             // While a peer holds the refresh lock, watch the store: once it has written a fresh credential there is
             // nothing left to wait for (the store lock and a re-read still guard every refresh that does happen).
             StoredProfile? adopted = null;
-            var refreshLock = force
-                ? FileLock.Acquire(lockTarget, Options.RefreshLockOptions, cancellationToken)
-                : FileLock.AcquireUnless(lockTarget, () => (adopted = PeerResult(agent, profileId, seenRefresh)) is not null, Options.RefreshLockOptions, cancellationToken);
+            var refreshLock = FileLock.AcquireUnless(lockTarget, () => (adopted = PeerResult(agent, profileId, call)) is not null, Options.RefreshLockOptions, cancellationToken);
             if (refreshLock is null)
             {
                 return new AccessTokenResult(agent.Id, adopted!, adopted!.GetString("access")!, AccessTokenSource.Peer);
@@ -205,7 +285,7 @@ public sealed class TokenRefresher
                     locks.Add(FileLock.Acquire(targets[i], Options.RefreshLockOptions, cancellationToken));
                 }
                 held = OAuthProfileLock.Hold(new List<string>(targets), Array.Empty<IDisposable>());
-                result = RefreshInsideLock(agent, profileId, seenRefresh, force, cancellationToken);
+                result = RefreshInsideLock(agent, profileId, call, cancellationToken);
             }
             finally
             {
@@ -235,9 +315,12 @@ public sealed class TokenRefresher
         public OAuthCredential? Tokens;
         public StoredProfile? Profile;
         public TimeSpan StoreLockWaited;
+
+        /// <summary>The external CLI whose fresher credential was adopted (Source = Peer, no network call).</summary>
+        public string? AdoptedFrom;
     }
 
-    private AccessTokenResult RefreshInsideLock(AgentLocation agent, string profileId, string seenRefresh, bool force, CancellationToken cancellationToken)
+    private AccessTokenResult RefreshInsideLock(AgentLocation agent, string profileId, Call call, CancellationToken cancellationToken)
     {
         Outcome outcome;
         var storeWait = Stopwatch.StartNew();
@@ -245,17 +328,17 @@ public sealed class TokenRefresher
         {
             Trace?.Invoke("store-lock");
             outcome = agent.Store.HoldsLockAcrossNetwork
-                ? agent.Store.Update(store => Decide(agent, store, profileId, seenRefresh, force, storeWait.Elapsed, cancellationToken, network: true)!, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, cancellationToken)
-                : RefreshOutsideTransaction(agent, profileId, seenRefresh, force, storeWait, cancellationToken);
+                ? agent.Store.Update(store => Decide(agent, store, profileId, call, storeWait.Elapsed, cancellationToken, network: true)!, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, cancellationToken)
+                : RefreshOutsideTransaction(agent, profileId, call, storeWait, cancellationToken);
         }
         catch (MoltbotException ex) when (IsRefreshFailure(ex))
         {
             // A peer that does not take the refresh lock (OpenClaw before 2026.4.2x) may have refreshed meanwhile.
             var peer = TryReadProfile(agent, profileId);
             if (peer is not null && peer.Type == CredentialType.OAuth && IsUsable(peer, _clock.GetUtcNow(), TimeSpan.Zero)
-                && !string.Equals(peer.GetString("refresh"), seenRefresh, StringComparison.Ordinal))
+                && !string.Equals(peer.GetString("refresh"), call.SeenRefresh, StringComparison.Ordinal))
             {
-                return new AccessTokenResult(agent.Id, peer, peer.GetString("access")!, AccessTokenSource.Peer);
+                return new AccessTokenResult(agent.Id, peer, peer.GetString("access")!, AccessTokenSource.Peer) { Warnings = call.Warnings.ToArray() };
             }
             var code = ex.Data[TokenEndpointClient.ProviderErrorKey] as string ?? CodeOf(ex.ErrorId);
             var kind = ex.Kind == MoltbotErrorKind.ConnectionError ? MoltbotErrorKind.ConnectionError : MoltbotErrorKind.AuthenticationError;
@@ -268,11 +351,14 @@ public sealed class TokenRefresher
         {
             StoreLockWaited = outcome.StoreLockWaited,
             StoreLockReleasedUtc = storeReleased,
+            AdoptedFrom = outcome.AdoptedFrom,
+            Warnings = call.Warnings.ToArray(),
         };
-        if (outcome.Source == AccessTokenSource.Refreshed)
+        if (outcome.Tokens is not null)
         {
-            // The copies hold the refresh token the provider has just rotated; one presented again would be reuse, so a
-            // stop does not skip them (each write is bounded by its store lock's timeout).
+            // Refreshed, or adopted from an external CLI that rotated it: the copies hold a refresh token that is dead now,
+            // and one presented again would be reuse, so a stop does not skip them (each write is bounded by its store
+            // lock's timeout).
             Propagate(agent, profile.Provider!, outcome.PresentedRefresh!, outcome.Tokens!, result, CancellationToken.None);
         }
         return result;
@@ -283,7 +369,7 @@ public sealed class TokenRefresher
     /// with <paramref name="network"/>, the refresh request is sent and its answer merged into <paramref name="store"/>
     /// (the JSON era, where the store lock is held across it), else null says "refresh now".
     /// </summary>
-    private Outcome? Decide(AgentLocation agent, AuthProfileStore store, string profileId, string seenRefresh, bool force, TimeSpan waited, CancellationToken cancellationToken, bool network)
+    private Outcome? Decide(AgentLocation agent, AuthProfileStore store, string profileId, Call call, TimeSpan waited, CancellationToken cancellationToken, bool network)
     {
         var current = store.Get(profileId) ?? throw NotFound(agent, profileId);
         if (current.Type != CredentialType.OAuth)
@@ -295,15 +381,10 @@ public sealed class TokenRefresher
         {
             throw FailedFence(agent, current);
         }
-        var now = _clock.GetUtcNow();
         var currentRefresh = current.GetString("refresh");
-        if (!force)
+        if (IsPeerResult(current, call))
         {
-            var peerRefreshed = !string.Equals(currentRefresh, seenRefresh, StringComparison.Ordinal);
-            if (IsUsable(current, now, Options.Margin) || (peerRefreshed && IsUsable(current, now, TimeSpan.Zero)))
-            {
-                return new Outcome { Source = AccessTokenSource.Peer, Profile = Snapshot(current), StoreLockWaited = waited };
-            }
+            return new Outcome { Source = AccessTokenSource.Peer, Profile = Snapshot(current), StoreLockWaited = waited };
         }
         if (string.IsNullOrEmpty(currentRefresh))
         {
@@ -312,6 +393,19 @@ public sealed class TokenRefresher
         if (!network)
         {
             return null;
+        }
+        if (CheckExternalHolders(agent, agent.Store.Kind, current, call) is { } cli)
+        {
+            cli.Tokens.MergeInto(current.Node);
+            return new Outcome
+            {
+                Source = AccessTokenSource.Peer,
+                PresentedRefresh = currentRefresh,
+                Tokens = cli.Tokens,
+                Profile = Snapshot(current),
+                StoreLockWaited = waited,
+                AdoptedFrom = cli.From,
+            };
         }
         Trace?.Invoke("network");
         // Once sent, the request is not aborted by a stop (TokenEndpointClient): its answer is merged here and written by
@@ -333,7 +427,7 @@ public sealed class TokenRefresher
     /// by the caller, and honoured by OpenClaw for every refresh) is what serialises refreshers. Re-read, refresh, then
     /// one short update that merges the answer into the credential as it is by then.
     /// </summary>
-    private Outcome RefreshOutsideTransaction(AgentLocation agent, string profileId, string seenRefresh, bool force, Stopwatch storeWait, CancellationToken cancellationToken)
+    private Outcome RefreshOutsideTransaction(AgentLocation agent, string profileId, Call call, Stopwatch storeWait, CancellationToken cancellationToken)
     {
         var store = agent.Store.Load() ?? throw NotFound(agent, profileId);
         if (store.Get(profileId) is { } fenced && RefreshFence.Of(fenced) == RefreshFenceState.Pending)
@@ -345,13 +439,30 @@ public sealed class TokenRefresher
                 RecommendedAction = $"Run the agent once so that OpenClaw settles the fence, or sign in again with 'Connect-MoltbotProvider -Agent {agent.Id} -ProfileId {profileId}'.",
             };
         }
-        var decided = Decide(agent, store, profileId, seenRefresh, force, storeWait.Elapsed, cancellationToken, network: false);
+        var decided = Decide(agent, store, profileId, call, storeWait.Elapsed, cancellationToken, network: false);
         if (decided is not null)
         {
             return decided;
         }
         var seen = store.Get(profileId)!;
         var presented = seen.GetString("refresh")!;
+        if (CheckExternalHolders(agent, agent.Store.Kind, seen, call) is { } cli)
+        {
+            return agent.Store.Update(latest =>
+            {
+                var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);
+                cli.Tokens.MergeInto(current.Node);
+                return new Outcome
+                {
+                    Source = AccessTokenSource.Peer,
+                    PresentedRefresh = presented,
+                    Tokens = cli.Tokens,
+                    Profile = Snapshot(current),
+                    StoreLockWaited = storeWait.Elapsed,
+                    AdoptedFrom = cli.From,
+                };
+            }, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, CancellationToken.None);
+        }
         Trace?.Invoke("network");
         // Once sent, the request is not aborted by a stop (TokenEndpointClient): the provider has rotated the token, so its
         // answer is stored even if the caller gives up meanwhile (the stop is reported afterwards, by GetAccessToken).
@@ -416,7 +527,7 @@ public sealed class TokenRefresher
         }
         catch (MoltbotException ex)
         {
-            result.Warnings = new[] { $"The other agents could not be listed, so their copies were not updated: {ex.Message}" };
+            result.Warnings = result.Warnings.Append($"The other agents could not be listed, so their copies were not updated: {ex.Message}").ToArray();
             return;
         }
         foreach (var other in agents)
@@ -465,7 +576,7 @@ public sealed class TokenRefresher
             }
         }
         result.PropagatedTo = propagated;
-        result.Warnings = warnings;
+        result.Warnings = result.Warnings.Concat(warnings).ToArray();
     }
 
     private static string CanonicalLocation(string path)
@@ -508,17 +619,106 @@ public sealed class TokenRefresher
         return provider.RefreshAsync(Client, new StoredCredentialView(profile), _environment, Options.RefreshTimeout, cancellationToken).GetAwaiter().GetResult();
     }
 
-    /// <summary>The stored credential if a peer has refreshed it since <paramref name="seenRefresh"/> was read and it is usable.</summary>
-    private StoredProfile? PeerResult(AgentLocation agent, string profileId, string seenRefresh)
+    /// <summary>The stored credential if a peer has refreshed it since the caller read it and it is usable (<see cref="IsPeerResult"/>).</summary>
+    private StoredProfile? PeerResult(AgentLocation agent, string profileId, Call call)
     {
         var current = TryReadProfile(agent, profileId);
-        if (current is null || current.Type != CredentialType.OAuth)
+        return current is not null && current.Type == CredentialType.OAuth && IsPeerResult(current, call) ? current : null;
+    }
+
+    /// <summary>
+    /// The peer rule, on the credential as it is now: unforced, one usable by the margin, or one whose refresh token
+    /// changed since the caller read it and that has not expired; forced ("the credential I read is rejected"), only one
+    /// that changed (its refresh token, or its access token from the one rejected) and has not expired. A forced refresh
+    /// therefore never burns the token a peer has just obtained.
+    /// </summary>
+    private bool IsPeerResult(StoredProfile current, Call call)
+    {
+        var now = _clock.GetUtcNow();
+        var refreshed = !string.Equals(current.GetString("refresh"), call.SeenRefresh, StringComparison.Ordinal);
+        if (call.Force)
+        {
+            var replaced = call.RejectedAccess is not null && !string.Equals(current.GetString("access"), call.RejectedAccess, StringComparison.Ordinal);
+            return (refreshed || replaced) && IsUsable(current, now, TimeSpan.Zero);
+        }
+        return refreshed && IsUsable(current, now, TimeSpan.Zero) || IsUsable(current, now, Options.Margin);
+    }
+
+    /// <summary>An external CLI's credential to adopt instead of refreshing, and where it came from (for messages).</summary>
+    private sealed record Adoption(OAuthCredential Tokens, string From);
+
+    /// <summary>
+    /// Just before a refresh token of a rotating provider is presented (inside the locks, on the credential as it is
+    /// now): reads the external CLIs that sign in to the profile's provider. A mirror profile whose CLI holds a fresher
+    /// credential of the same account adopts it (the CLI refreshed, so the token here is dead: presenting it would be
+    /// reuse). Otherwise a CLI that holds the very refresh token about to be presented is signed out by the refresh:
+    /// allowed, it is warned about before the request; not allowed, the refresh is refused and nothing is presented.
+    /// Agent copies are no reason to warn: they receive the new credential (Propagate).
+    /// </summary>
+    private Adoption? CheckExternalHolders(AgentLocation agent, StoreKind kind, StoredProfile current, Call call)
+    {
+        var provider = current.Provider;
+        if (ProviderRegistry.ForStoredProvider(provider) is not { RotatesRefreshToken: true })
         {
             return null;
         }
-        var now = _clock.GetUtcNow();
-        var refreshed = !string.Equals(current.GetString("refresh"), seenRefresh, StringComparison.Ordinal);
-        return refreshed && IsUsable(current, now, TimeSpan.Zero) || IsUsable(current, now, Options.Margin) ? current : null;
+        var clis = new List<ExternalCli>(ExternalCliRegistry.ForProvider(provider));
+        if (clis.Count == 0)
+        {
+            return null;
+        }
+        var reader = ExternalReader;
+        var readings = new List<ExternalReading>(clis.Count);
+        foreach (var cli in clis)
+        {
+            readings.Add(reader.Read(cli));
+        }
+        var refresh = current.GetString("refresh")!;
+        var mirrored = ExternalCliRegistry.ForMirrorProfile(current.Id);
+        if (mirrored is not null && string.Equals(mirrored.ProviderFor(kind), provider, StringComparison.OrdinalIgnoreCase)
+            && readings.Find(r => r.Cli == mirrored)?.Credential is { } theirs && IsFresherCopy(theirs, current, call))
+        {
+            return new Adoption(theirs.ToCredential(), $"{theirs.Cli.DisplayName} ({theirs.Location})");
+        }
+        var holders = CredentialHolders.FromExternal(readings).HoldersOf(refresh);
+        if (holders.Count == 0)
+        {
+            return null;
+        }
+        var names = string.Join(" and ", holders.Select(h => h.ToString()));
+        var first = ExternalCliRegistry.Find(holders[0].Name);
+        var cliId = first?.Id ?? holders[0].Name;
+        var signIn = string.Join(" / ", holders.Select(h => ExternalCliRegistry.Find(h.Name)?.SignInCommand).Where(c => c is not null).Distinct().Select(c => $"'{c}'"));
+        var what = $"profile '{current.Id}' of agent '{agent.Id}'";
+        var handOver = $"hand the chain over with 'Import-MoltbotExternalCredential -Cli {cliId} -TakeOwnership' (the CLI then signs in again and gets a chain of its own)";
+        if (call.AllowSignOut)
+        {
+            call.Warn($"Refreshing {what} rotates the refresh token {names} also holds: {string.Join(" and ", holders.Select(h => h.DisplayName))} is signed out and must run {signIn}; {handOver}.");
+            return null;
+        }
+        throw new MoltbotException(ExternalErrorIds.SharedRefreshToken, MoltbotErrorKind.ResourceBusy,
+            $"The refresh token of {what} is also held by {names}. The provider rotates it: a refresh here would sign that CLI out, and its next refresh would present the dead token, which the provider answers by revoking the whole chain (this profile included). Nothing was sent to the provider.",
+            current.Id)
+        {
+            RecommendedAction = $"Either {handOver}, or refresh anyway and sign the CLI out with 'Update-MoltbotAuthProfile -ProfileId {current.Id} -Agent {agent.Id} -Force'.",
+        };
+    }
+
+    /// <summary>
+    /// Whether the CLI's credential replaces the mirror's: an oauth credential of the same account (AccountIdentity) that
+    /// has not expired, is not the access token being rejected, differs from the stored one and expires later.
+    /// </summary>
+    private bool IsFresherCopy(ExternalCredential theirs, StoredProfile current, Call call)
+    {
+        if (theirs.Type != CredentialType.OAuth || theirs.ExpiresMs is not { } theirExpiry
+            || theirExpiry <= _clock.GetUtcNow().ToUnixTimeMilliseconds()
+            || string.Equals(theirs.Access, call.RejectedAccess, StringComparison.Ordinal)
+            || (string.Equals(theirs.Access, current.GetString("access"), StringComparison.Ordinal) && string.Equals(theirs.Refresh, current.GetString("refresh"), StringComparison.Ordinal))
+            || AccountIdentity.OtherAccount(current.AccountId, current.Email, theirs.AccountId, theirs.Email) is not null)
+        {
+            return false;
+        }
+        return current.ExpiresMs is not { } ours || theirExpiry > ours;
     }
 
     private static StoredProfile Snapshot(StoredProfile p) => new(p.Id, (JsonObject)p.Node.DeepClone());

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Moltbot.Core.Agents;
+using Moltbot.Core.External;
 using Moltbot.Core.OAuth;
 using Moltbot.Core.Refresh;
 using Moltbot.Core.Tests.OAuth;
@@ -43,7 +44,8 @@ public sealed class RefreshStopTests : IDisposable
         var state = _fx.NewState();
         var client = new TokenEndpointClient(new HttpClient(endpoint));
         var options = new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks, RefreshLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
-        return (new TokenRefresher(state, client, options), state);
+        // The external CLIs are read from the fixture's home, never the real one.
+        return (new TokenRefresher(state, client, options) { ExternalReader = new ExternalCredentialReader(_fx.Environment, useDefaultKeychain: false) }, state);
     }
 
     /// <summary>Stops the caller once the endpoint has rotated the token, before the answer reaches it.</summary>

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Moltbot.Core.Agents;
+using Moltbot.Core.External;
 using Moltbot.Core.Locking;
 using Moltbot.Core.OAuth;
 using Moltbot.Core.Refresh;
@@ -36,7 +37,8 @@ public sealed class SqliteRefreshTests : IDisposable
         var state = _fx.NewState();
         var client = new TokenEndpointClient(new HttpClient(endpoint));
         var options = new TokenRefreshOptions { StoreLockOptions = StateFixture.Locks, RefreshLockOptions = StateFixture.Locks with { StaleAfter = TimeSpan.FromSeconds(180) } };
-        return (new TokenRefresher(state, client, options), state);
+        // The external CLIs are read from the fixture's home, never the real one.
+        return (new TokenRefresher(state, client, options) { ExternalReader = new ExternalCredentialReader(_fx.Environment, useDefaultKeychain: false) }, state);
     }
 
     private static string Cell(SqliteStateDir dir) =>
