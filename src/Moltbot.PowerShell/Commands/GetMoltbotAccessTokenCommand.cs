@@ -21,7 +21,11 @@ namespace Moltbot.Commands;
 /// than 60 s from now) is returned as it is, without a lock or a network call. An expired one is refreshed under the
 /// cross-agent refresh lock and the agent's store lock; when another process refreshed it meanwhile, its result is used
 /// without a network call, so a rotated refresh token is never presented twice. Agents holding a copy of the old
-/// credential receive the new one. The token is a SecureString unless -AsPlainText is given.
+/// credential receive the new one. The token is a SecureString unless -AsPlainText is given. After a server answered
+/// 401, pass the token it rejected as -RejectedToken: the credential is refreshed at once if the store still holds that
+/// token, and the newer stored one is returned if another process has replaced it already. When an external CLI (Codex
+/// CLI, ...) holds the refresh token about to be presented, a warning says before the request that the refresh signs it
+/// out.
 /// </para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MoltbotAccessToken")]
@@ -63,12 +67,28 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
     [Alias("CopilotToken")]
     public SwitchParameter Exchange { get; set; }
 
+    /// <summary>
+    /// The access token a server has just rejected (HTTP 401), as a SecureString or a String. The credential is refreshed
+    /// now if the store still holds this token, even though it has not expired; a stored token that differs (another
+    /// process refreshed meanwhile) is returned instead. Never echoed or logged.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    [SecureStringTransformation]
+    public SecureString? RejectedToken { get; set; }
+
     protected override void ProcessItem()
     {
         var agent = ResolveAgent(Agent);
         var profileId = ProfileId ?? PickProfile(agent);
         var refresher = new TokenRefresher(State);
-        var result = refresher.GetAccessToken(agent, profileId, force: false, Cancellation);
+        var rejected = RejectedToken is null ? null : Plain(RejectedToken);
+        if (rejected is { Length: 0 })
+        {
+            throw new MoltbotException(ErrorIds.InvalidToken, MoltbotErrorKind.InvalidArgument, "-RejectedToken is empty.", profileId);
+        }
+        // The warning about an external CLI this refresh signs out is written before the request is sent.
+        var result = refresher.GetAccessToken(agent, profileId, new AccessTokenRequest { RejectedAccessToken = rejected, Warning = w => WarnOnce(new[] { w }) }, Cancellation);
         if (Provider is not null && ProfileId is not null && !string.Equals(ProviderId.Normalize(Provider), result.Provider, StringComparison.Ordinal))
         {
             throw new MoltbotException(ErrorIds.ProviderMismatch, MoltbotErrorKind.InvalidArgument,
@@ -147,10 +167,12 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
         {
             cmdlet.WriteVerbose($"The new credential was also written to the copies held by agent(s) {string.Join(", ", result.PropagatedTo.Select(a => "'" + a + "'"))}.");
         }
-        foreach (var warning in result.Warnings)
+        if (result.AdoptedFrom is { } from)
         {
-            cmdlet.WriteWarning(warning);
+            cmdlet.WriteVerbose($"Adopted the fresher credential of {from} (it had refreshed this mirror's chain); nothing was sent to the provider.");
         }
+        // Each once: a warning the refresher told before its request (WarnOnce) is not written again.
+        cmdlet.WarnOnce(result.Warnings);
     }
 
     internal static MoltbotAccessToken ToOutput(AccessTokenResult result, bool plain) => new()

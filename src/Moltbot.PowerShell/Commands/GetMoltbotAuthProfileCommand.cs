@@ -36,6 +36,13 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ProfileId { get; set; }
 
+    /// <summary>
+    /// Only the profiles whose refresh token another place holds too (SharedWith not empty): an agent copy, or an
+    /// external CLI (Codex CLI, ...) that a refresh signs out.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Shared { get; set; }
+
     protected override void ProcessItem()
     {
         // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
@@ -80,25 +87,38 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
+        // Each store is read once: for the listing, and for the index of who else holds each refresh token (SharedWith),
+        // which also reads the other agents and the external CLIs, once per command and only when a refresh token is listed.
+        var stores = new Dictionary<string, Core.Store.AuthProfileStore?>(StringComparer.Ordinal);
+        var readable = new List<(Core.Agents.AgentLocation Agent, Core.Store.AuthProfileStore? Store)>();
         foreach (var agent in selected)
         {
-            IEnumerable<MoltbotAuthProfile> profiles;
             try
             {
-                profiles = ReadProfiles(agent).ToList();
+                var store = agent.LoadStore();
+                stores[agent.Id] = store;
+                readable.Add((agent, store));
             }
             catch (MoltbotException ex)
             {
                 // One unreadable store must not hide the others.
                 WriteMoltbotError(ex, agent.Store.Location);
-                continue;
             }
             catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
             {
                 WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
-                continue;
             }
-            foreach (var profile in profiles)
+        }
+        Core.External.CredentialHolders? holders = null;
+        if (readable.Any(r => r.Store?.Profiles.Any(p => p.Type == Core.Store.CredentialType.OAuth && p.HasRefreshToken) == true))
+        {
+            holders = Core.External.CredentialHolders.Collect(State, new Core.External.ExternalCredentialReader(),
+                a => stores.TryGetValue(a.Id, out var loaded) ? loaded : a.LoadStore());
+        }
+
+        foreach (var (agent, store) in readable)
+        {
+            foreach (var profile in ReadProfiles(agent, store, holders))
             {
                 if (providerPatterns is not null && !providerPatterns.Any(p => p.IsMatch(profile.Provider)))
                 {
@@ -108,7 +128,11 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
                 {
                     continue;
                 }
-                found.Add(profile.ProfileId);
+                found.Add(profile.ProfileId); // named and found, even if -Shared leaves it out
+                if (Shared.IsPresent && profile.SharedWith.Length == 0)
+                {
+                    continue;
+                }
                 WriteObject(profile);
             }
         }

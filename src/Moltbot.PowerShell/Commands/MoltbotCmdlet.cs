@@ -233,10 +233,15 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     /// <summary>Reads the profiles of one agent as output objects (no secrets).</summary>
-    internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent)
+    internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent) => ReadProfiles(agent, agent.LoadStore());
+
+    /// <summary>
+    /// The profiles of a store already loaded, as output objects; <paramref name="holders"/>, when given, fills
+    /// <see cref="MoltbotAuthProfile.SharedWith"/>.
+    /// </summary>
+    internal IEnumerable<MoltbotAuthProfile> ReadProfiles(AgentLocation agent, AuthProfileStore? store, Core.External.CredentialHolders? holders = null)
     {
         // An agent without a store shows what OpenClaw would import from the legacy files (nothing is written).
-        var store = agent.LoadStore();
         if (store is null)
         {
             yield break;
@@ -246,7 +251,12 @@ public abstract class MoltbotCmdlet : PSCmdlet
         var ranks = ProfileMapper.Ranks(store, State, now);
         foreach (var profile in store.Profiles)
         {
-            yield return ProfileMapper.ToOutput(agent, store, profile, now, ranks);
+            var output = ProfileMapper.ToOutput(agent, store, profile, now, ranks);
+            if (holders is not null)
+            {
+                output.SharedWith = MoltbotCredentialHolder.From(holders.SharedWith(agent, store, profile));
+            }
+            yield return output;
         }
     }
 

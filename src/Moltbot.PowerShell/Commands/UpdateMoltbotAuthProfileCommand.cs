@@ -16,7 +16,10 @@ namespace Moltbot.Commands;
 /// one. A failure is reported per profile (the stored profile is kept unchanged) and the pipeline goes on. Static token
 /// and api_key profiles, and oauth profiles of providers Moltbot does not refresh (Get-MoltbotProvider -Refreshable lists
 /// those it does), cannot be refreshed: from the pipeline they are skipped with a line on the verbose stream; named with
-/// -ProfileId they are an error.
+/// -ProfileId they are an error. A profile whose refresh token an external CLI (Codex CLI, ...) also holds is not
+/// refreshed while its token is valid (MoltbotSharedRefreshToken, nothing is sent): the provider rotates the token, so
+/// the refresh would sign the CLI out, and the CLI's next refresh would revoke the chain. -Force refreshes it anyway,
+/// with a warning before the request; Import-MoltbotExternalCredential -TakeOwnership hands the chain over instead.
 /// </para>
 /// </summary>
 [Cmdlet(VerbsData.Update, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -38,6 +41,13 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     /// <summary>Emit the refreshed profile.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    /// <summary>
+    /// Refresh even when an external CLI holds the same refresh token: the CLI is signed out (it must sign in again), and
+    /// a warning says so before the request is sent.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     protected override void ProcessItem()
     {
@@ -74,7 +84,14 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
             {
                 return;
             }
-            var result = new TokenRefresher(State).GetAccessToken(agent, ProfileId, force: true, Cancellation);
+            var request = new AccessTokenRequest
+            {
+                Force = true,
+                // Without -Force the refresher decides: an expired credential may sign the CLI out, a valid one may not.
+                AllowSignOutOfExternal = Force.IsPresent ? true : null,
+                Warning = w => WarnOnce(new[] { w }),
+            };
+            var result = new TokenRefresher(State).GetAccessToken(agent, ProfileId, request, Cancellation);
             GetMoltbotAccessTokenCommand.WriteResultDiagnostics(this, result);
             if (PassThru)
             {

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.Management.Automation;
 using Moltbot.Core;
@@ -80,6 +82,34 @@ public sealed class MoltbotAuthProfile
 
     /// <summary>The file that holds the profile (the store file or database).</summary>
     public string Path { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The other holders of this profile's refresh token: agents whose stores hold a copy (kept in step by every refresh)
+    /// and external CLIs (Codex CLI, ...) that hold it too, a second owner that a refresh here signs out.
+    /// <c>Get-MoltbotAuthProfile | Where-Object SharedWith</c> lists the shared chains; empty for other profiles.
+    /// </summary>
+    public MoltbotCredentialHolder[] SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
+
+    /// <summary>The Shared column of the default table: the external CLIs holding this chain (<c>codex</c>), else the number of agent copies.</summary>
+    [Hidden]
+    public string SharedDisplay
+    {
+        get
+        {
+            var external = SharedWith.Where(h => h.IsExternal).Select(h => h.Name).ToArray();
+            var agents = SharedWith.Length - external.Length;
+            var parts = new List<string>(external);
+            if (agents > 0)
+            {
+                parts.Add(agents == 1 ? "1 agent" : agents + " agents");
+            }
+            return DisplayText.Escape(string.Join(", ", parts));
+        }
+    }
+
+    /// <summary>The SharedWith line of the list view: each holder as its <see cref="MoltbotCredentialHolder.ToString"/> shows it (escaped).</summary>
+    [Hidden]
+    public string SharedWithDisplay => string.Join(", ", SharedWith.Select(h => h.ToString()));
 
     /// <summary>True when <see cref="Expires"/> is a real expiry.</summary>
     public bool HasExpiry => Expires != DateTime.MaxValue;
