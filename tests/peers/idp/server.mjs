@@ -39,7 +39,7 @@ function usage(msg) {
   process.stderr.write(`usage: node server.mjs [--port N] [--redirect-uri URI]... [--exact-redirect]
   [--account-id UUID] [--plan-type plus] [--email-domain example.com] [--access-ttl S] [--refresh-ttl S]
   [--log PATH] [--refuse-codes] [--refuse-refresh] [--token-delay-ms N] [--omit-account-id]
-  [--device-flow] [--no-control] [--no-stdin-watch] [--parent-pid PID]\n`);
+  [--device-flow] [--accept-json] [--no-control] [--no-stdin-watch] [--parent-pid PID]\n`);
   process.exit(2);
 }
 
@@ -61,6 +61,7 @@ try {
       'token-delay-ms': { type: 'string', default: '0' },
       'omit-account-id': { type: 'boolean', default: false },
       'device-flow': { type: 'boolean', default: false },
+      'accept-json': { type: 'boolean', default: false },
       'no-control': { type: 'boolean', default: false },
       'no-stdin-watch': { type: 'boolean', default: false },
       'parent-pid': { type: 'string' },
@@ -97,12 +98,15 @@ const mode = {
   refuseCodes: args['refuse-codes'],
   refuseRefresh: args['refuse-refresh'],
   tokenDelayMs: intArg('token-delay-ms', 0),
+  // The real Codex CLI posts its refresh as JSON; with acceptJson the token endpoint turns such a body into the form
+  // oidc-provider reads (see README).
+  acceptJson: args['accept-json'],
   // Queue of one-shot injected failures for the token endpoint, see README.
   failNext: [],
 };
 const MODE_KEYS = {
   accessTtl: 'posint', refreshTtl: 'posint', accountId: 'string', planType: 'string', emailDomain: 'string',
-  omitAccountId: 'boolean', refuseCodes: 'boolean', refuseRefresh: 'boolean', tokenDelayMs: 'nonnegint',
+  omitAccountId: 'boolean', refuseCodes: 'boolean', refuseRefresh: 'boolean', tokenDelayMs: 'nonnegint', acceptJson: 'boolean',
   failNext: 'array',
 };
 
@@ -373,16 +377,37 @@ provider.use(async (ctx, next) => {
     ctx.body = { error: 'invalid_request', error_description: err.message };
     return;
   }
+  let bodyFormat = ctx.is('application/x-www-form-urlencoded') ? 'form' : 'other';
+  if (mode.acceptJson && ctx.is('application/json')) {
+    // A JSON object of strings becomes the equivalent form (other members are dropped); anything else stays as it
+    // is and gets oidc-provider's 400 invalid_request.
+    try {
+      const obj = JSON.parse(raw);
+      if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+        const fields = Object.fromEntries(Object.entries(obj).filter(([, v]) => typeof v === 'string'));
+        raw = querystring.stringify(fields);
+        ctx.req.headers['content-type'] = 'application/x-www-form-urlencoded';
+        // type-is counts a request without content-length (or chunked transfer) as bodiless.
+        ctx.req.headers['content-length'] = String(Buffer.byteLength(raw));
+        delete ctx.req.headers['transfer-encoding'];
+        bodyFormat = 'json';
+      }
+    } catch { /* not JSON: left as it is */ }
+  }
   // oidc-provider reads an already-read body from req.body.
   ctx.req.body = raw;
-  const form = ctx.is('application/x-www-form-urlencoded') ? querystring.parse(raw) : {};
+  const form = bodyFormat !== 'other' ? querystring.parse(raw) : {};
   const grantType = typeof form.grant_type === 'string' ? form.grant_type : undefined;
   const entry = {
     event: 'token',
     grant_type: grantType,
     client_id: typeof form.client_id === 'string' ? form.client_id : undefined,
+    body_format: bodyFormat,
   };
-  if (grantType === 'refresh_token') entry.presented_refresh_token_fp = fp(form.refresh_token);
+  if (grantType === 'refresh_token') {
+    entry.presented_refresh_token_fp = fp(form.refresh_token);
+    if (typeof form.refresh_reason === 'string') entry.refresh_reason = form.refresh_reason;
+  }
   if (grantType === 'authorization_code') {
     entry.has_code_verifier = typeof form.code_verifier === 'string' && form.code_verifier.length > 0;
     entry.redirect_uri = form.redirect_uri;
@@ -441,6 +466,14 @@ function sendJson(res, status, obj) {
 
 async function control(req, res) {
   const url = new URL(req.url, issuer);
+  if (url.pathname.startsWith('/__test/unauthorized/')) {
+    // A resource server that rejects every access token (a model API answering 401): the real Codex CLI, pointed here,
+    // refreshes its credential. Counted in the audit log.
+    audit({ event: 'unauthorized', method: req.method, path: url.pathname.slice('/__test/unauthorized'.length) });
+    await readRawBody(req).catch(() => '');
+    sendJson(res, 401, { error: { message: 'Your access token was rejected (test).', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    return;
+  }
   if (url.pathname === '/__test/mode' && req.method === 'GET') {
     sendJson(res, 200, mode);
     return;

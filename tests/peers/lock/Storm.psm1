@@ -12,10 +12,11 @@ function Get-HoldScript { $script:HoldScript }
 
 function Start-TestIdp {
     <# Starts tests/peers/idp/server.mjs (stops when this process ends); returns { Process, Ready, Log }. #>
-    param([int] $AccessTtl = 2, [Parameter(Mandatory)] [string] $Log)
+    param([int] $AccessTtl = 2, [Parameter(Mandatory)] [string] $Log, [switch] $AcceptJson)
     if (-not (Test-Path $script:Node)) { throw "Node 24 is missing at $($script:Node): run 'cd tests/peers && npm ci --no-audit --no-fund'." }
     $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Node)
     foreach ($a in (Join-Path $script:Peers 'idp/server.mjs'), '--access-ttl', "$AccessTtl", '--log', $Log, '--parent-pid', "$PID") { $psi.ArgumentList.Add($a) }
+    if ($AcceptJson) { $psi.ArgumentList.Add('--accept-json') } # the real Codex CLI posts its refresh as JSON
     $psi.UseShellExecute = $false
     $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true
