@@ -180,7 +180,7 @@ foreach ($line in 'Remove-MoltbotAuthProfile -Agent main -ProfileId ', 'Get-Molt
 
 Describe 'The list views' {
     It 'show every public property of <Type>, so Format-List never falls back to the raw properties' -TestCases @(
-        'MoltbotAuthProfile', 'MoltbotAgent', 'MoltbotAuthOrder', 'MoltbotProfileCandidate', 'MoltbotLegacyImport', 'MoltbotStateInfo', 'MoltbotAccessToken', 'MoltbotProvider', 'MoltbotProviderEndpoint', 'MoltbotProviderParameter' | ForEach-Object { @{ Type = $_ } }
+        'MoltbotAuthProfile', 'MoltbotAgent', 'MoltbotAuthOrder', 'MoltbotProfileCandidate', 'MoltbotLegacyImport', 'MoltbotStateInfo', 'MoltbotAccessToken', 'MoltbotProvider', 'MoltbotProviderEndpoint', 'MoltbotProviderParameter', 'MoltbotExternalCredential', 'MoltbotExternalImport' | ForEach-Object { @{ Type = $_ } }
     ) {
         param($Type)
         $t = [type] "Moltbot.Models.$Type"

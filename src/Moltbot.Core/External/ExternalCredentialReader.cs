@@ -65,7 +65,15 @@ public sealed class ExternalCredentialReader
                 }
             }
         }
-        var path = cli.CredentialPath(Environment);
+        return ReadFile(cli, cli.CredentialPath(Environment));
+    }
+
+    /// <summary>
+    /// What the CLI's file at <paramref name="path"/> holds (nothing when there is no file), as <see cref="Read"/> reads
+    /// it; the writer reads the file again with this under the CLI's lock.
+    /// </summary>
+    internal static ExternalReading ReadFile(ExternalCli cli, string path)
+    {
         try
         {
             var bytes = SecureFile.ReadAllBytesOrNull(path);

@@ -92,7 +92,7 @@ public sealed class FileLock : IDisposable
     /// <summary>Takes the lock of <paramref name="targetFile"/>, waiting while someone else holds it.</summary>
     /// <exception cref="MoltbotException">ResourceBusy (<see cref="ErrorIds.LockTimeout"/>) when the wait times out.</exception>
     public static FileLock Acquire(string targetFile, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
-        AcquireCore(targetFile, options, null, cancellationToken)!;
+        AcquireCore(LockPathFor(targetFile), options, null, cancellationToken)!;
 
     /// <summary>
     /// Takes the lock, unless <paramref name="satisfied"/> says, while waiting, that the caller no longer needs it (for
@@ -100,13 +100,21 @@ public sealed class FileLock : IDisposable
     /// The predicate is asked before the first wait and then about every 25 ms, never while holding the lock.
     /// </summary>
     public static FileLock? AcquireUnless(string targetFile, Func<bool> satisfied, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
-        AcquireCore(targetFile, options, satisfied ?? throw new ArgumentNullException(nameof(satisfied)), cancellationToken);
+        AcquireCore(LockPathFor(targetFile), options, satisfied ?? throw new ArgumentNullException(nameof(satisfied)), cancellationToken);
 
-    private static FileLock? AcquireCore(string targetFile, FileLockOptions? options, Func<bool>? satisfied, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a lock file another program names itself rather than <c>&lt;target&gt;.lock</c> (Qwen Code's
+    /// <c>oauth_creds.lock</c> beside <c>oauth_creds.json</c>), with the same exclusive create, staleness and release.
+    /// A lock whose content is not this module's (Qwen Code writes a UUID) is judged by its mtime alone.
+    /// </summary>
+    /// <exception cref="MoltbotException">ResourceBusy (<see cref="ErrorIds.LockTimeout"/>) when the wait times out.</exception>
+    public static FileLock AcquireAt(string lockPath, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
+        AcquireCore(SecureFile.CanonicalDirectoryOf(lockPath), options, null, cancellationToken)!;
+
+    private static FileLock? AcquireCore(string lockPath, FileLockOptions? options, Func<bool>? satisfied, CancellationToken cancellationToken)
     {
         options ??= FileLockOptions.Default;
         TimeSpan? lastAsked = null;
-        var lockPath = LockPathFor(targetFile);
         var dir = Path.GetDirectoryName(lockPath)!;
 
         var waited = Stopwatch.StartNew();

@@ -54,13 +54,26 @@ public sealed class CredentialService
     /// An existing entry of the same type keeps its other fields (display name, metadata, unknown fields); its old secret
     /// and expiry are replaced.
     /// </summary>
-    public void Save(AgentLocation agent, string provider, string profileId, CredentialType type, JsonObject secretFields, string? email, CancellationToken cancellationToken = default)
+    public void Save(AgentLocation agent, string provider, string profileId, CredentialType type, JsonObject secretFields, string? email, CancellationToken cancellationToken = default) =>
+        SaveIf(agent, provider, profileId, type, secretFields, email, precondition: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Save"/>, when <paramref name="precondition"/> (asked inside the store lock or transaction, with the
+    /// profile as it is stored right then, or null) agrees; otherwise nothing is written and false is returned. An
+    /// import decides on a read made before the lock: this makes it decide again on what it is about to replace.
+    /// </summary>
+    public bool SaveIf(AgentLocation agent, string provider, string profileId, CredentialType type, JsonObject secretFields, string? email,
+        Func<StoredProfile?, bool>? precondition, CancellationToken cancellationToken = default)
     {
         // Read the config first: a config that cannot be parsed stops the command before any file is written.
         _ = _state.Config;
-        agent.Store.Update(store =>
+        var saved = agent.Store.Update(store =>
         {
             var existing = store.Get(profileId);
+            if (precondition is not null && !precondition(existing))
+            {
+                return false;
+            }
             var credential = new JsonObject
             {
                 ["type"] = type.ToWireName(),
@@ -87,8 +100,13 @@ public sealed class CredentialService
             store.Set(profileId, credential);
             return true;
         }, UpdateOptions, cancellationToken);
+        if (!saved)
+        {
+            return false;
+        }
 
         RecordInConfig(profileId, provider, type, email, cancellationToken);
+        return true;
     }
 
     /// <summary>Adds or updates <c>auth.profiles[id]</c> in openclaw.json (OpenClaw's <c>applyAuthProfileConfig</c>).</summary>

@@ -705,20 +705,20 @@ public sealed class TokenRefresher
     }
 
     /// <summary>
-    /// Whether the CLI's credential replaces the mirror's: an oauth credential of the same account (AccountIdentity) that
-    /// has not expired, is not the access token being rejected, differs from the stored one and expires later.
+    /// Whether the CLI's credential replaces the mirror's: an oauth credential that has not expired and is not the access
+    /// token being rejected, which the import rule (<see cref="ExternalImporter.Decide"/>: same account, not the same
+    /// credential, strictly fresher) would take over the stored one.
     /// </summary>
     private bool IsFresherCopy(ExternalCredential theirs, StoredProfile current, Call call)
     {
+        var now = _clock.GetUtcNow();
         if (theirs.Type != CredentialType.OAuth || theirs.ExpiresMs is not { } theirExpiry
-            || theirExpiry <= _clock.GetUtcNow().ToUnixTimeMilliseconds()
-            || string.Equals(theirs.Access, call.RejectedAccess, StringComparison.Ordinal)
-            || (string.Equals(theirs.Access, current.GetString("access"), StringComparison.Ordinal) && string.Equals(theirs.Refresh, current.GetString("refresh"), StringComparison.Ordinal))
-            || AccountIdentity.OtherAccount(current.AccountId, current.Email, theirs.AccountId, theirs.Email) is not null)
+            || theirExpiry <= now.ToUnixTimeMilliseconds()
+            || string.Equals(theirs.Access, call.RejectedAccess, StringComparison.Ordinal))
         {
             return false;
         }
-        return current.ExpiresMs is not { } ours || theirExpiry > ours;
+        return ExternalImporter.Decide(theirs, current, $"profile '{current.Id}'", force: false, now).Action == ExternalImportAction.Updated;
     }
 
     private static StoredProfile Snapshot(StoredProfile p) => new(p.Id, (JsonObject)p.Node.DeepClone());

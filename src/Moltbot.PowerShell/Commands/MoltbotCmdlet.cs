@@ -155,8 +155,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal bool ShouldProcessUnlessForced(bool force, string target, string action)
     {
         var bound = MyInvocation.BoundParameters;
-        var whatIf = (bound.TryGetValue("WhatIf", out var w) && w is SwitchParameter ws && ws.IsPresent)
-                     || (SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref) && !bound.ContainsKey("WhatIf"));
+        var whatIf = WhatIfRequested;
         var confirm = bound.TryGetValue("Confirm", out var c) && c is SwitchParameter cs && cs.IsPresent;
         if (force && !whatIf && !confirm)
         {
@@ -164,6 +163,18 @@ public abstract class MoltbotCmdlet : PSCmdlet
             return true;
         }
         return ShouldProcess(target, action);
+    }
+
+    /// <summary>Whether this command runs under -WhatIf (given, or through $WhatIfPreference).</summary>
+    internal bool WhatIfRequested
+    {
+        get
+        {
+            var bound = MyInvocation.BoundParameters;
+            return bound.TryGetValue("WhatIf", out var w)
+                ? w is SwitchParameter ws && ws.IsPresent
+                : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
+        }
     }
 
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
@@ -254,7 +265,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
             var output = ProfileMapper.ToOutput(agent, store, profile, now, ranks);
             if (holders is not null)
             {
-                output.SharedWith = MoltbotCredentialHolder.From(holders.SharedWith(agent, store, profile));
+                output.SharedWith = MoltbotCredentialHolder.FromAll(holders.SharedWith(agent, store, profile));
             }
             yield return output;
         }

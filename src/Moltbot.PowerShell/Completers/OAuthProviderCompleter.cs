@@ -43,3 +43,35 @@ internal static class RegistryCompletion
         });
     }
 }
+
+/// <summary>Completes the external CLIs (Get-/Import-MoltbotExternalCredential -Cli): ids and aliases, the tooltip naming the CLI and its file.</summary>
+public sealed class ExternalCliCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var byName = new Dictionary<string, Moltbot.Core.External.ExternalCli>(StringComparer.OrdinalIgnoreCase);
+        foreach (var cli in Moltbot.Core.External.ExternalCliRegistry.All)
+        {
+            byName.TryAdd(cli.Id, cli);
+            foreach (var alias in cli.Aliases)
+            {
+                byName.TryAdd(alias, cli);
+            }
+        }
+        return Completion.Results(byName.Keys, wordToComplete, name =>
+        {
+            var cli = byName[name];
+            string where;
+            try
+            {
+                where = cli.CredentialPath(Moltbot.Core.State.MoltbotEnvironment.Process);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                where = "?";
+            }
+            var what = $"{cli.DisplayName} ({where})";
+            return string.Equals(name, cli.Id, StringComparison.OrdinalIgnoreCase) ? what : $"alias of {cli.Id}: {what}";
+        });
+    }
+}

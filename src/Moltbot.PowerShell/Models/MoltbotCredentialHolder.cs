@@ -66,5 +66,5 @@ public sealed class MoltbotCredentialHolder
         Path = holder.Location,
     };
 
-    internal static MoltbotCredentialHolder[] From(IEnumerable<CredentialHolder> holders) => holders.Select(From).ToArray();
+    internal static MoltbotCredentialHolder[] FromAll(IEnumerable<CredentialHolder> holders) => holders.Select(From).ToArray();
 }

@@ -25,6 +25,8 @@
         'Get-MoltbotAccessToken'
         'Update-MoltbotAuthProfile'
         'Get-MoltbotState'
+        'Get-MoltbotExternalCredential'
+        'Import-MoltbotExternalCredential'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
