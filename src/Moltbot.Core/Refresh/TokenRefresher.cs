@@ -4,11 +4,11 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Linq;
 using System.Threading;
 using Moltbot.Core.Agents;
 using Moltbot.Core.External;
@@ -29,7 +29,12 @@ namespace Moltbot.Core.Refresh;
 /// is returned with no lock and no network call;</item>
 /// <item>otherwise take the cross-agent refresh lock <c>$STATE/locks/oauth-refresh/sha256-&lt;hex(provider\0profileId)&gt;</c>
 /// (OpenClaw 2026.4.2x-6.5's name), then the agent's store lock, always in that order; re-read: when a peer refreshed
-/// meanwhile (usable now, or the refresh token changed and the access token has not expired), use its credential;</item>
+/// meanwhile (usable now, or the refresh token changed and the access token has not expired), use its credential; a
+/// forced refresh ("the credential I read is rejected") uses it too when it changed since it was read and has not expired;</item>
+/// <item>before a refresh token of a rotating provider is presented, read the external CLIs of that provider (never on
+/// the fast path): a mirror profile whose CLI holds a fresher credential of the same account takes it (no network); a
+/// CLI that holds the very token is signed out by the refresh, which is warned about on the calling thread before the
+/// request when the caller allows it, else refused with <see cref="ExternalErrorIds.SharedRefreshToken"/>;</item>
 /// <item>otherwise refresh, merge <c>{...old, ...new, type:"oauth"}</c>, write atomically, and, still under the refresh
 /// lock, give the new credential to every other agent whose store held the same provider and the same old refresh token;</item>
 /// <item>on failure re-read (a peer that does not take the refresh lock may have won); otherwise
