@@ -168,7 +168,7 @@ Describe 'about_Moltbot' {
         # Every stable error id of the core (and of the OAuth login, once it exists) is listed.
         Get-MoltbotAgent | Out-Null
         $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Moltbot.Core' } | Select-Object -First 1
-        $holders = @($core.GetType('Moltbot.Core.ErrorIds'), $core.GetType('Moltbot.Core.OAuth.OAuthErrorIds')) | Where-Object { $_ }
+        $holders = @($core.GetType('Moltbot.Core.ErrorIds'), $core.GetType('Moltbot.Core.OAuth.OAuthErrorIds'), $core.GetType('Moltbot.Core.External.ExternalErrorIds')) | Where-Object { $_ }
         foreach ($f in $holders.GetFields()) {
             $text | Should -BeLike "*$($f.GetValue($null))*" -Because 'about_Moltbot lists every stable error id'
         }
