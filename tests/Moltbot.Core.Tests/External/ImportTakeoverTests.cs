@@ -199,6 +199,29 @@ public sealed class ImportTakeoverTests : IDisposable
     }
 
     [Fact]
+    public void A_CLI_lock_path_that_is_a_link_is_refused_never_followed()
+    {
+        if (!Modes.Unix)
+        {
+            return;
+        }
+        var cli = new LockingTestCli();
+        var path = LockingTestCli.Write(_fx.Home, "qwen-access", ImportSupport.Secret("rt-q-"), ImportSupport.Now.AddHours(3));
+        var lockPath = Path.Combine(Path.GetDirectoryName(path)!, "oauth_creds.lock");
+        var elsewhere = _fx.Tmp.Combine("elsewhere.txt");
+        File.CreateSymbolicLink(lockPath, elsewhere);
+        var before = ImportSupport.Hash(path);
+
+        var ex = Assert.Throws<MoltbotException>(() => new ExternalCredentialWriter(ShortWait).RetireRefreshToken(ImportSupport.Read(cli, _fx.Environment)));
+
+        Assert.Equal(ExternalErrorIds.WriteFailed, ex.ErrorId);
+        Assert.Equal(ErrorIds.LockInvalid, ((MoltbotException)ex.InnerException!).ErrorId);
+        Assert.False(File.Exists(elsewhere));
+        Assert.Equal(before, ImportSupport.Hash(path));
+        _out.WriteLine(ex.Message);
+    }
+
+    [Fact]
     public void A_Keychain_source_is_read_but_never_written_and_the_takeover_is_refused_before_the_import()
     {
         var keychain = new FakeKeychain();
