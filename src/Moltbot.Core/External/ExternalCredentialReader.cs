@@ -57,7 +57,7 @@ public sealed class ExternalCredentialReader
             {
                 try
                 {
-                    return new ExternalReading(cli, location, cli.Parse(ParseObject(cli, text, location), ExternalSource.Keychain, location, null), null);
+                    return new ExternalReading(cli, location, cli.Complete(cli.Parse(ParseObject(cli, text, location), ExternalSource.Keychain, location, null), Environment), null);
                 }
                 catch (MoltbotException ex)
                 {
@@ -82,7 +82,7 @@ public sealed class ExternalCredentialReader
             {
             }
             var document = ParseObject(cli, JsonFile.DecodeUtf8(bytes), path);
-            return new ExternalReading(cli, path, cli.Parse(document, ExternalSource.File, path, modified), null);
+            return new ExternalReading(cli, path, cli.Complete(cli.Parse(document, ExternalSource.File, path, modified), Environment), null);
         }
         catch (MoltbotException ex)
         {
