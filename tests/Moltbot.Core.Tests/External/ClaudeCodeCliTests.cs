@@ -233,6 +233,25 @@ public sealed class ClaudeCodeCliTests : IDisposable
     }
 
     [Fact]
+    public void With_another_config_folder_the_reader_asks_that_folders_service_only()
+    {
+        var other = _h.Tmp.Dir("claude-work");
+        File.WriteAllText(Path.Combine(other, ".credentials.json"), Credentials(refresh: "sk-ant-ort01-SECRET-file").ToJsonString());
+        var env = _h.Env(("CLAUDE_CONFIG_DIR", other));
+        var suffixed = "Claude Code-credentials-" + ExternalTest.Sha256Hex(other)[..8];
+        var keychain = new FakeKeychain().With("Claude Code-credentials", null, Credentials(refresh: "sk-ant-ort01-SECRET-default").ToJsonString());
+        var c = _h.Reader(env, keychain).Read(_cli).Credential!;
+        Assert.Equal(ExternalSource.File, c.Source); // the default folder's entry is another account's
+        Assert.Equal(suffixed, Assert.Single(keychain.Asked).Service);
+
+        keychain.With(suffixed, null, Credentials(refresh: "sk-ant-ort01-SECRET-work").ToJsonString());
+        c = _h.Reader(env, keychain).Read(_cli).Credential!;
+        Assert.Equal(ExternalSource.Keychain, c.Source);
+        Assert.Equal("sk-ant-ort01-SECRET-work", c.Refresh);
+        Assert.Equal("keychain:" + suffixed, c.Location);
+    }
+
+    [Fact]
     public void A_keychain_entry_in_the_wrong_shape_is_an_error_naming_the_entry_without_its_secret()
     {
         var keychain = new FakeKeychain().With("Claude Code-credentials", null, "{\"claudeAiOauth\": {\"accessToken\": \"sk-ant-oat01-SECRET-kc\"}}");

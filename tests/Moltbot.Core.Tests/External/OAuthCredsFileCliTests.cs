@@ -138,6 +138,14 @@ public sealed class OAuthCredsFileCliTests : IDisposable
         // The Qwen file is not the MiniMax file.
         Assert.False(_h.Reader().Read(_qwen).Found);
 
+        var original = Creds(tokenType: false);
+        var expected = (JsonObject)original.DeepClone();
+        expected["refresh_token"] = "";
+        Assert.True(JsonNode.DeepEquals(expected, _minimax.WithoutRefreshToken(original)));
+        expected["access_token"] = "mm-SECRET-new";
+        expected["expiry_date"] = Expiry + 1;
+        Assert.True(JsonNode.DeepEquals(expected, _minimax.WithTokens(original, new OAuthCredential("mm-SECRET-new", null, Expiry + 1))));
+
         var path = _h.Write(".minimax/oauth_creds.json", Creds(expiry: JsonValue.Create("soon")));
         ExternalTest.ErrorOf(_h.Reader().Read(_minimax), ExternalErrorIds.CredentialInvalid, path, Access, Refresh);
     }
