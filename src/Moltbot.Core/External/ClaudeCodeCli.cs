@@ -46,7 +46,9 @@ public sealed class ClaudeCodeCli : ExternalCli
     /// <summary>
     /// <c>Claude Code-credentials</c> for the default folder; for another CLAUDE_CONFIG_DIR the service gets
     /// <c>-&lt;first 8 hex of SHA-256(config dir)&gt;</c>. UNCONFIRMED: community-documented (tools that read several
-    /// Claude Code accounts), not from Anthropic; Claude Code's source is not public. No account: Claude Code uses the OS
+    /// Claude Code accounts), not from Anthropic; Claude Code's source is not public. Also UNCONFIRMED: whether Claude Code
+    /// keys the suffix on the folder differing from <c>~/.claude</c> (done here, as those tools do) or on CLAUDE_CONFIG_DIR
+    /// being set at all (then <c>CLAUDE_CONFIG_DIR=~/.claude</c> would be suffixed). No account: Claude Code uses the OS
     /// user name, and <c>security find-generic-password</c> without <c>-a</c> finds the entry whatever it is (as OpenClaw).
     /// </summary>
     public override KeychainEntry? Keychain(MoltbotEnvironment environment)
@@ -58,7 +60,8 @@ public sealed class ClaudeCodeCli : ExternalCli
 
     /// <summary>
     /// Claude Code's global config: <c>$CLAUDE_CONFIG_DIR/.claude.json</c> when the variable is set, else
-    /// <c>~/.claude.json</c> (beside the folder, not in it).
+    /// <c>~/.claude.json</c> (beside the folder, not in it). Community-documented (UNCONFIRMED); a config that is missing
+    /// or unreadable only leaves the account unnamed.
     /// </summary>
     public static string ConfigFilePath(MoltbotEnvironment environment) =>
         environment.Get("CLAUDE_CONFIG_DIR") is null
