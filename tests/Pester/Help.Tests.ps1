@@ -168,7 +168,7 @@ Describe 'about_Moltbot' {
         # Every stable error id of the core (and of the OAuth login, once it exists) is listed.
         Get-MoltbotAgent | Out-Null
         $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Moltbot.Core' } | Select-Object -First 1
-        $holders = @($core.GetType('Moltbot.Core.ErrorIds'), $core.GetType('Moltbot.Core.OAuth.OAuthErrorIds')) | Where-Object { $_ }
+        $holders = @($core.GetType('Moltbot.Core.ErrorIds'), $core.GetType('Moltbot.Core.OAuth.OAuthErrorIds'), $core.GetType('Moltbot.Core.External.ExternalErrorIds')) | Where-Object { $_ }
         foreach ($f in $holders.GetFields()) {
             $text | Should -BeLike "*$($f.GetValue($null))*" -Because 'about_Moltbot lists every stable error id'
         }
@@ -184,7 +184,7 @@ Describe 'Documented examples' {
             GITHUB_COPILOT_TOKEN = 'ghu_doc_example_not_a_real_token'
         }
         foreach ($secret in $script:ExampleEnv.Values) { Register-TestSecret $secret }
-        foreach ($name in @($script:ExampleEnv.Keys) + 'OPENCLAW_STATE_DIR', 'MOLTBOT_OPENAI_CODEX_AUTHORITY', 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI', 'BROWSER') {
+        foreach ($name in @($script:ExampleEnv.Keys) + 'OPENCLAW_STATE_DIR', 'MOLTBOT_OPENAI_CODEX_AUTHORITY', 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI', 'BROWSER', 'HOME', 'CODEX_HOME') {
             $script:SavedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
         }
         $script:RealState = Join-Path ([Environment]::GetFolderPath('UserProfile')) '.openclaw'
@@ -211,6 +211,20 @@ Describe 'Documented examples' {
             expires = [DateTimeOffset]::UtcNow.AddHours(1).ToUnixTimeMilliseconds(); accountId = 'acct-doc-example'
         }
         $doc | ConvertTo-Json -Depth 10 | Set-Content $store
+        # The external CLIs' files are looked for in a temp home (set in this process only), which holds a Codex CLI
+        # sign-in in its real shape (fake tokens) for the examples of Get-/Import-MoltbotExternalCredential.
+        $env:HOME = Join-Path $TestDrive ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $env:CODEX_HOME = Join-Path $env:HOME '.codex'
+        New-Item -ItemType Directory -Force $env:CODEX_HOME | Out-Null
+        $b64 = { param($t) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($t)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
+        $claims = @{ exp = [DateTimeOffset]::UtcNow.AddDays(3).ToUnixTimeSeconds(); 'https://api.openai.com/auth' = @{ chatgpt_account_id = 'acct-doc-cli' }
+            'https://api.openai.com/profile' = @{ email = 'doc-cli@example.com' } } | ConvertTo-Json -Compress
+        $access = (& $b64 '{"alg":"RS256"}') + '.' + (& $b64 $claims) + '.ZG9jLWV4YW1wbGU'
+        $refresh = 'rt_doc_example_' + [guid]::NewGuid().ToString('N')
+        Register-TestSecret $access
+        Register-TestSecret $refresh
+        @{ auth_mode = 'chatgpt'; tokens = @{ access_token = $access; refresh_token = $refresh; account_id = 'acct-doc-cli' } } |
+            ConvertTo-Json | Set-Content (Join-Path $env:CODEX_HOME 'auth.json')
     }
 
     AfterEach {

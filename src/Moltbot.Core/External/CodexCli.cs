@@ -40,7 +40,7 @@ public sealed class CodexCli : ExternalCli
         var home = FolderFromVariable(environment, "CODEX_HOME", () => Path.Combine(Home(environment), ".codex"));
         try
         {
-            return Directory.Exists(home) ? SecureFile.ResolveFinalTarget(home) : home;
+            return Directory.Exists(home) ? SecureFile.CanonicalPath(home) : home;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

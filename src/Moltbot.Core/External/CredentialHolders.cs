@@ -195,7 +195,8 @@ public sealed class CredentialHolders
     {
         try
         {
-            return SecureFile.ResolveFinalTarget(Path.GetFullPath(path));
+            // Every link in the path, the folder part included: an agentDir that links to another agent's folder is that store.
+            return SecureFile.CanonicalDirectoryOf(Path.GetFullPath(path));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json.Nodes;
+using Moltbot.Core.IO;
 using Moltbot.Core.OAuth;
 using Moltbot.Core.State;
 using Moltbot.Core.Store;
@@ -84,6 +85,12 @@ public abstract class ExternalCli
     public abstract ExternalCredential Parse(JsonObject document, ExternalSource source, string location, DateTimeOffset? lastModified);
 
     /// <summary>
+    /// Adds what the CLI keeps beside its credential (Claude Code: the signed-in account in <c>.claude.json</c>) to a
+    /// credential <see cref="Parse"/> read. Never throws: what cannot be read is left out. Default: nothing to add.
+    /// </summary>
+    public virtual ExternalCredential Complete(ExternalCredential credential, MoltbotEnvironment environment) => credential;
+
+    /// <summary>
     /// The CLI's document with its token fields replaced by <paramref name="tokens"/> and every other field kept (Qwen Code
     /// rejects a file without <c>token_type</c>). A null <see cref="OAuthCredential.Refresh"/> empties the refresh token:
     /// that is how a chain handed to Moltbot is taken away from the CLI.
@@ -157,6 +164,27 @@ public abstract class ExternalCli
         }
         return null;
     }
+
+    /// <summary>
+    /// A small JSON object file beside the credential (an account cache, a config), or null when it is missing, not a
+    /// regular file, too large, unreadable or not a JSON object. Nothing of it is ever quoted (it may hold keys).
+    /// </summary>
+    protected static JsonObject? TryReadSideFile(string path)
+    {
+        try
+        {
+            var bytes = SecureFile.ReadAllBytesOrNull(path);
+            return bytes is null ? null : JsonNode.Parse(Json.JsonFile.DecodeUtf8(bytes)) as JsonObject;
+        }
+        catch (Exception ex) when (ex is MoltbotException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The hex SHA-256 of <paramref name="text"/> (UTF-8), lower case, cut to <paramref name="hexChars"/>.</summary>
+    protected static string HexSha256(string text, int hexChars) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)), 0, hexChars / 2).ToLowerInvariant();
 
     protected MoltbotException Invalid(string location, string why) =>
         new(ExternalErrorIds.CredentialInvalid, MoltbotErrorKind.InvalidData,

@@ -9,7 +9,11 @@ public static class ExternalCliRegistry
 {
     public static IReadOnlyList<ExternalCli> All { get; } = new ExternalCli[]
     {
+        new ClaudeCodeCli(),
         new CodexCli(),
+        new QwenCodeCli(),
+        new MiniMaxCli(),
+        new GeminiCli(),
     };
 
     /// <summary>The CLI with that id or alias (case-insensitive), or null.</summary>

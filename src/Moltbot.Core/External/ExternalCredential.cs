@@ -71,6 +71,16 @@ public sealed class ExternalCredential
     /// <summary>The refresh token's fingerprint (<see cref="CredentialHolders.Fingerprint"/>); null without one. Not a secret.</summary>
     public string? RefreshFingerprint => Refresh is null ? null : CredentialHolders.Fingerprint(Refresh);
 
+    /// <summary>A copy that names the account (the fields given replace those it has; null keeps them).</summary>
+    public ExternalCredential WithIdentity(string? accountId, string? email) =>
+        new(Cli, Source, Location, Document, Type, Access, Refresh, ExpiresMs, ExpirySource, LastModified)
+        {
+            AccountId = accountId ?? AccountId,
+            Email = email ?? Email,
+            ProjectId = ProjectId,
+            ExtraFields = ExtraFields,
+        };
+
     /// <summary>The credential in the shape OpenClaw stores (for the mirror profile).</summary>
     public OAuthCredential ToCredential()
     {

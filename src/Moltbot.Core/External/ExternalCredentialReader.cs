@@ -57,7 +57,7 @@ public sealed class ExternalCredentialReader
             {
                 try
                 {
-                    return new ExternalReading(cli, location, cli.Parse(ParseObject(cli, text, location), ExternalSource.Keychain, location, null), null);
+                    return new ExternalReading(cli, location, cli.Complete(cli.Parse(ParseObject(cli, text, location), ExternalSource.Keychain, location, null), Environment), null);
                 }
                 catch (MoltbotException ex)
                 {
@@ -65,14 +65,14 @@ public sealed class ExternalCredentialReader
                 }
             }
         }
-        return ReadFile(cli, cli.CredentialPath(Environment));
+        return ReadFile(cli, cli.CredentialPath(Environment), Environment);
     }
 
     /// <summary>
     /// What the CLI's file at <paramref name="path"/> holds (nothing when there is no file), as <see cref="Read"/> reads
     /// it; the writer reads the file again with this under the CLI's lock.
     /// </summary>
-    internal static ExternalReading ReadFile(ExternalCli cli, string path)
+    internal static ExternalReading ReadFile(ExternalCli cli, string path, MoltbotEnvironment environment)
     {
         try
         {
@@ -90,7 +90,7 @@ public sealed class ExternalCredentialReader
             {
             }
             var document = ParseObject(cli, JsonFile.DecodeUtf8(bytes), path);
-            return new ExternalReading(cli, path, cli.Parse(document, ExternalSource.File, path, modified), null);
+            return new ExternalReading(cli, path, cli.Complete(cli.Parse(document, ExternalSource.File, path, modified), environment), null);
         }
         catch (MoltbotException ex)
         {

@@ -8,6 +8,7 @@ using System.Threading;
 using Moltbot.Core.IO;
 using Moltbot.Core.Locking;
 using Moltbot.Core.OAuth;
+using Moltbot.Core.State;
 
 namespace Moltbot.Core.External;
 
@@ -44,10 +45,13 @@ public sealed class ExternalCredentialWriter
     };
 
     private readonly ExternalWriteOptions _options;
+    private readonly MoltbotEnvironment _environment;
 
-    public ExternalCredentialWriter(ExternalWriteOptions? options = null)
+    /// <param name="environment">What the re-read of a CLI's file completes the credential from (the process's by default).</param>
+    public ExternalCredentialWriter(ExternalWriteOptions? options = null, MoltbotEnvironment? environment = null)
     {
         _options = options ?? ExternalWriteOptions.Default;
+        _environment = environment ?? MoltbotEnvironment.Process;
     }
 
     /// <summary>
@@ -109,7 +113,7 @@ public sealed class ExternalCredentialWriter
         }
         try
         {
-            var current = ExternalCredentialReader.ReadFile(cli, path);
+            var current = ExternalCredentialReader.ReadFile(cli, path, _environment);
             if (current.Error is { } error)
             {
                 throw Changed(read, $"it cannot be read any more ({error.Message})", error);
@@ -140,7 +144,7 @@ public sealed class ExternalCredentialWriter
                 throw new MoltbotException(ExternalErrorIds.WriteFailed, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.WriteError,
                     $"The {cli.DisplayName} credential {path} could not be written: {ex.Message}", path, ex);
             }
-            return cli.Parse(document, ExternalSource.File, path, modified);
+            return cli.Complete(cli.Parse(document, ExternalSource.File, path, modified), _environment);
         }
         finally
         {

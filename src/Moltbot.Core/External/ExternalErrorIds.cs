@@ -18,7 +18,11 @@ public static class ExternalErrorIds
     /// <summary>The agent's profile holds another account than the CLI's credential: the import is refused. ResourceExists.</summary>
     public const string IdentityMismatch = "MoltbotExternalIdentityMismatch";
 
-    /// <summary>The CLI holds a credential that cannot be mirrored (an API key, a token without refresh for a takeover). InvalidArgument.</summary>
+    /// <summary>
+    /// The CLI holds a credential that cannot be mirrored: an API key. InvalidArgument. (A token without a refresh token
+    /// is imported as a <c>token</c> profile; -TakeOwnership then has nothing to take, which the result's reason says:
+    /// not an error.)
+    /// </summary>
     public const string NotImportable = "MoltbotExternalCredentialNotImportable";
 
     /// <summary>The CLI's file could not be written back (its lock, permissions, a Keychain source). WriteError / ResourceBusy.</summary>

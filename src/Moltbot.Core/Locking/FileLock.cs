@@ -109,7 +109,8 @@ public sealed class FileLock : IDisposable
     /// </summary>
     /// <exception cref="MoltbotException">ResourceBusy (<see cref="ErrorIds.LockTimeout"/>) when the wait times out.</exception>
     public static FileLock AcquireAt(string lockPath, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
-        AcquireCore(SecureFile.CanonicalDirectoryOf(lockPath), options, null, cancellationToken)!;
+        // Only the folder is resolved: a lock path that is itself a link is refused (LockInvalid), never followed.
+        AcquireCore(Path.Combine(SecureFile.CanonicalPath(Path.GetDirectoryName(Path.GetFullPath(lockPath))!), Path.GetFileName(lockPath)), options, null, cancellationToken)!;
 
     private static FileLock? AcquireCore(string lockPath, FileLockOptions? options, Func<bool>? satisfied, CancellationToken cancellationToken)
     {

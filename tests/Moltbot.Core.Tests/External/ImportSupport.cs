@@ -152,11 +152,3 @@ internal sealed class LockingTestCli : ExternalCli
         return path;
     }
 }
-
-/// <summary>A Keychain that answers from a dictionary.</summary>
-internal sealed class FakeKeychain : IKeychain
-{
-    public Dictionary<string, string> Entries { get; } = new(StringComparer.Ordinal);
-
-    public string? Find(KeychainEntry entry) => Entries.TryGetValue(entry.Service, out var v) ? v : null;
-}

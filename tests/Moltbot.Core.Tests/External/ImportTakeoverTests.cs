@@ -121,10 +121,15 @@ public sealed class ImportTakeoverTests : IDisposable
         _out.WriteLine(ex.Message);
     }
 
-    [Fact]
-    public void A_held_CLI_lock_is_honoured_the_write_waits_and_fails_typed_with_nothing_written()
+    /// <summary>The test CLI with a lock, and Qwen Code's own definition (same file and lock).</summary>
+    private static ExternalCli LockingCli(string which) => which == "qwen-code" ? new QwenCodeCli() : new LockingTestCli();
+
+    [Theory]
+    [InlineData("locking-test")]
+    [InlineData("qwen-code")]
+    public void A_held_CLI_lock_is_honoured_the_write_waits_and_fails_typed_with_nothing_written(string which)
     {
-        var cli = new LockingTestCli();
+        var cli = LockingCli(which);
         var path = LockingTestCli.Write(_fx.Home, "qwen-access", ImportSupport.Secret("rt-q-"), ImportSupport.Now.AddHours(3));
         var credential = ImportSupport.Read(cli, _fx.Environment);
         var lockPath = Path.Combine(Path.GetDirectoryName(path)!, "oauth_creds.lock");
@@ -143,10 +148,12 @@ public sealed class ImportTakeoverTests : IDisposable
         Assert.True(File.Exists(lockPath)); // someone else's lock is left alone
     }
 
-    [Fact]
-    public void The_CLI_lock_is_held_while_the_store_is_written_and_removed_after()
+    [Theory]
+    [InlineData("locking-test")]
+    [InlineData("qwen-code")]
+    public void The_CLI_lock_is_held_while_the_store_is_written_and_removed_after(string which)
     {
-        var cli = new LockingTestCli();
+        var cli = LockingCli(which);
         var refresh = ImportSupport.Secret("rt-q-");
         var path = LockingTestCli.Write(_fx.Home, "qwen-access", refresh, ImportSupport.Now.AddHours(3));
         var credential = ImportSupport.Read(cli, _fx.Environment);
@@ -166,10 +173,12 @@ public sealed class ImportTakeoverTests : IDisposable
         Assert.Equal(ImportSupport.Now.AddHours(3).ToUnixTimeMilliseconds(), (long?)doc["expiry_date"]);
     }
 
-    [Fact]
-    public async Task A_stale_CLI_lock_is_taken_over_and_one_released_meanwhile_is_waited_for()
+    [Theory]
+    [InlineData("locking-test")]
+    [InlineData("qwen-code")]
+    public async Task A_stale_CLI_lock_is_taken_over_and_one_released_meanwhile_is_waited_for(string which)
     {
-        var cli = new LockingTestCli();
+        var cli = LockingCli(which);
         var path = LockingTestCli.Write(_fx.Home, "qwen-access", ImportSupport.Secret("rt-q-"), ImportSupport.Now.AddHours(3));
         var lockPath = Path.Combine(Path.GetDirectoryName(path)!, "oauth_creds.lock");
         File.WriteAllText(lockPath, Guid.NewGuid().ToString());
@@ -199,10 +208,34 @@ public sealed class ImportTakeoverTests : IDisposable
     }
 
     [Fact]
+    public void A_CLI_lock_path_that_is_a_link_is_refused_never_followed()
+    {
+        if (!Modes.Unix)
+        {
+            return;
+        }
+        var cli = new LockingTestCli();
+        var path = LockingTestCli.Write(_fx.Home, "qwen-access", ImportSupport.Secret("rt-q-"), ImportSupport.Now.AddHours(3));
+        var lockPath = Path.Combine(Path.GetDirectoryName(path)!, "oauth_creds.lock");
+        var elsewhere = _fx.Tmp.Combine("elsewhere.txt");
+        File.CreateSymbolicLink(lockPath, elsewhere);
+        var before = ImportSupport.Hash(path);
+
+        var ex = Assert.Throws<MoltbotException>(() => new ExternalCredentialWriter(ShortWait).RetireRefreshToken(ImportSupport.Read(cli, _fx.Environment)));
+
+        Assert.Equal(ExternalErrorIds.WriteFailed, ex.ErrorId);
+        Assert.Equal(ErrorIds.LockInvalid, ((MoltbotException)ex.InnerException!).ErrorId);
+        Assert.False(File.Exists(elsewhere));
+        Assert.Equal(before, ImportSupport.Hash(path));
+        _out.WriteLine(ex.Message);
+    }
+
+    [Fact]
     public void A_Keychain_source_is_read_but_never_written_and_the_takeover_is_refused_before_the_import()
     {
-        var keychain = new FakeKeychain();
-        keychain.Entries["Codex Auth"] = ImportSupport.CodexDocument(ImportSupport.CodexAccess(ImportSupport.Now.AddDays(3)), ImportSupport.Secret("rt-")).ToJsonString();
+        var entry = _codex.Keychain(_fx.Environment)!;
+        var keychain = new FakeKeychain().With(entry.Service, entry.Account,
+            ImportSupport.CodexDocument(ImportSupport.CodexAccess(ImportSupport.Now.AddDays(3)), ImportSupport.Secret("rt-")).ToJsonString());
         var credential = ImportSupport.Read(_codex, _fx.Environment, keychain);
         Assert.Equal(ExternalSource.Keychain, credential.Source);
 
