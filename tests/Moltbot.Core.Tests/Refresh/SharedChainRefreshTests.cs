@@ -420,6 +420,33 @@ public sealed class SharedChainRefreshTests : IDisposable
     }
 
     [Fact]
+    public void The_same_rules_hold_for_another_CLI_Qwen_Code_and_its_mirror()
+    {
+        const string qwen = "qwen-portal:qwen-cli";
+        var store = _fx.WriteStore("main", "{\"version\":1,\"profiles\":{\"" + qwen + "\":{\"type\":\"oauth\",\"provider\":\"qwen-portal\",\"access\":\"QWEN_OLD_ACCESS\",\"refresh\":\"" + OldRefresh + "\",\"expires\":" + (NowMs + 3_600_000) + "}}}");
+        void WriteQwen(string access, string refresh, long expires) =>
+            _fx.Tmp.File(Path.Combine("home", ".qwen", "oauth_creds.json"),
+                "{\"access_token\":\"" + access + "\",\"refresh_token\":\"" + refresh + "\",\"token_type\":\"Bearer\",\"resource_url\":\"portal.qwen.ai\",\"expiry_date\":" + expires + "}");
+        WriteQwen("QWEN_CLI_ACCESS", OldRefresh, NowMs + 1_800_000);
+        var endpoint = new RotatingEndpoint(OldRefresh);
+        var (refresher, state) = Create(endpoint);
+
+        var ex = Throws.Moltbot(ExternalErrorIds.SharedRefreshToken, MoltbotErrorKind.ResourceBusy,
+            () => refresher.GetAccessToken(state.GetAgent("main"), qwen, force: true));
+        Assert.Contains("Qwen Code", ex.Message);
+        Assert.Contains("-Cli qwen-code -TakeOwnership", ex.RecommendedAction);
+
+        // Qwen Code refreshed: the mirror takes its credential.
+        WriteQwen("QWEN_CLI_NEW_ACCESS", "rt_QWEN_ROTATED", NowMs + 7_200_000);
+        var result = refresher.GetAccessToken(state.GetAgent("main"), qwen, force: true);
+
+        Assert.Equal(AccessTokenSource.Peer, result.Source);
+        Assert.Equal("QWEN_CLI_NEW_ACCESS", result.Token);
+        Assert.Equal("rt_QWEN_ROTATED", Entry(store, qwen)["refresh"]!.GetValue<string>());
+        Assert.Equal(0, endpoint.Calls);
+    }
+
+    [Fact]
     public void In_a_SQLite_era_store_a_shared_chain_is_refused_before_the_request_too()
     {
         const string profile = "openai:codex-cli"; // the Codex mirror's id from 2026.6.1
