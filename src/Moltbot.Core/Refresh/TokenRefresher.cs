@@ -247,6 +247,11 @@ public sealed class TokenRefresher
 
         public List<string> Warnings { get; } = new();
 
+        /// <summary>The refresh token the external CLIs were checked for before the store lock, and what that decided.</summary>
+        public string? CheckedRefresh { get; set; }
+
+        public Adoption? CheckedAdoption { get; set; }
+
         public void Warn(string text)
         {
             if (Warnings.Contains(text))
@@ -331,6 +336,10 @@ public sealed class TokenRefresher
         var storeWait = Stopwatch.StartNew();
         try
         {
+            if (agent.Store.HoldsLockAcrossNetwork)
+            {
+                PrecheckExternalHolders(agent, profileId, call);
+            }
             Trace?.Invoke("store-lock");
             outcome = agent.Store.HoldsLockAcrossNetwork
                 ? agent.Store.Update(store => Decide(agent, store, profileId, call, storeWait.Elapsed, cancellationToken, network: true)!, new StoreUpdateOptions { LockOptions = Options.StoreLockOptions }, cancellationToken)
@@ -399,7 +408,11 @@ public sealed class TokenRefresher
         {
             return null;
         }
-        if (CheckExternalHolders(agent, agent.Store.Kind, current, call) is { } cli)
+        // Decided before the store lock when the credential is still the one checked then (PrecheckExternalHolders).
+        var cli = call.CheckedRefresh is { } checkedRefresh && string.Equals(checkedRefresh, currentRefresh, StringComparison.Ordinal)
+            ? call.CheckedAdoption
+            : CheckExternalHolders(agent, agent.Store.Kind, current, call);
+        if (cli is not null)
         {
             cli.Tokens.MergeInto(current.Node);
             return new Outcome
@@ -647,6 +660,24 @@ public sealed class TokenRefresher
             return (refreshed || replaced) && IsUsable(current, now, TimeSpan.Zero);
         }
         return refreshed && IsUsable(current, now, TimeSpan.Zero) || IsUsable(current, now, Options.Margin);
+    }
+
+    /// <summary>
+    /// The JSON era holds the store lock across the refresh request: the external CLIs are checked before it is taken
+    /// (the refresh lock is held already), so that the warning, which the host may turn into a prompt
+    /// (-WarningAction Inquire), never holds up OpenClaw's writers; a refusal then takes no store lock at all. Inside the
+    /// lock the decision stands while the credential is still the one checked here.
+    /// </summary>
+    private void PrecheckExternalHolders(AgentLocation agent, string profileId, Call call)
+    {
+        var seen = TryReadProfile(agent, profileId);
+        if (seen is null || seen.Type != CredentialType.OAuth || IsPeerResult(seen, call) || RefreshFence.Of(seen) == RefreshFenceState.Failed
+            || seen.GetString("refresh") is not { Length: > 0 } refresh)
+        {
+            return; // decided inside the lock
+        }
+        call.CheckedAdoption = CheckExternalHolders(agent, agent.Store.Kind, seen, call);
+        call.CheckedRefresh = refresh;
     }
 
     /// <summary>An external CLI's credential to adopt instead of refreshing, and where it came from (for messages).</summary>

@@ -292,12 +292,16 @@ public sealed class SharedChainRefreshTests : IDisposable
         var events = new List<string>();
         var caller = Environment.CurrentManagedThreadId;
         var warnedOn = -1;
+        var locksWhenWarned = string.Empty;
+        var refreshLock = TokenRefresher.RefreshLockTarget(_fx.StateDir, "openai-codex", Default) + ".lock";
         endpoint.OnRequest = () => events.Add("request");
         var request = new AccessTokenRequest
         {
             Warning = text =>
             {
                 warnedOn = Environment.CurrentManagedThreadId;
+                // The host may turn a warning into a prompt: it is told under the refresh lock, never the store lock.
+                locksWhenWarned = $"refresh lock {(File.Exists(refreshLock) ? "held" : "free")}, store lock {(File.Exists(Moltbot.Core.Locking.FileLock.LockPathFor(store)) ? "held" : "free")}";
                 events.Add("warning: " + text);
             },
         };
@@ -310,6 +314,7 @@ public sealed class SharedChainRefreshTests : IDisposable
         Assert.StartsWith("warning: ", events[0]);
         Assert.Equal("request", events[1]);
         Assert.Equal(caller, warnedOn);
+        Assert.Equal("refresh lock held, store lock free", locksWhenWarned);
         var warning = Assert.Single(result.Warnings);
         Assert.Equal(events[0]["warning: ".Length..], warning);
         Assert.Contains("Codex CLI", warning);
