@@ -15,8 +15,8 @@ public sealed class ExternalCredentialCmdletTests : IDisposable
 {
     private readonly MoltbotHost _host = new();
     private readonly ITestOutputHelper _out;
-    private readonly string? _savedHome = Environment.GetEnvironmentVariable("HOME");
-    private readonly string? _savedCodexHome = Environment.GetEnvironmentVariable("CODEX_HOME");
+    private static readonly string[] CliVariables = { "HOME", "CODEX_HOME", "CLAUDE_CONFIG_DIR", "QWEN_HOME", "GEMINI_CLI_HOME" };
+    private readonly System.Collections.Generic.Dictionary<string, string?> _saved = CliVariables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
     private readonly string _home;
 
     public ExternalCredentialCmdletTests(ITestOutputHelper output)
@@ -25,14 +25,20 @@ public sealed class ExternalCredentialCmdletTests : IDisposable
         _home = Path.Combine(_host.StateDir, "..", Path.GetFileName(_host.StateDir) + "-home");
         Directory.CreateDirectory(_home);
         // The CLIs' files are looked for here, never in the real home.
+        foreach (var variable in CliVariables)
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
         Environment.SetEnvironmentVariable("HOME", _home);
         Environment.SetEnvironmentVariable("CODEX_HOME", Path.Combine(_home, ".codex"));
     }
 
     public void Dispose()
     {
-        Environment.SetEnvironmentVariable("HOME", _savedHome);
-        Environment.SetEnvironmentVariable("CODEX_HOME", _savedCodexHome);
+        foreach (var (variable, value) in _saved)
+        {
+            Environment.SetEnvironmentVariable(variable, value);
+        }
         _host.Dispose();
         try
         {

@@ -9,7 +9,8 @@ BeforeAll {
     $script:ModulePath = Get-BuiltModulePath
     Import-Module $script:ModulePath -Force
     $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
-    $script:SavedEnv = @{ HOME = $env:HOME; CODEX_HOME = $env:CODEX_HOME; MOLTBOT_NO_GATEWAY_REFRESH = $env:MOLTBOT_NO_GATEWAY_REFRESH; MOLTBOT_OPENCLAW_CLI = $env:MOLTBOT_OPENCLAW_CLI; MOLTBOT_NODE = $env:MOLTBOT_NODE }
+    $script:CliVariables = 'CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'QWEN_HOME', 'GEMINI_CLI_HOME'
+    $script:SavedEnv = @{ HOME = $env:HOME; CODEX_HOME = $env:CODEX_HOME; CLAUDE_CONFIG_DIR = $env:CLAUDE_CONFIG_DIR; QWEN_HOME = $env:QWEN_HOME; GEMINI_CLI_HOME = $env:GEMINI_CLI_HOME; MOLTBOT_NO_GATEWAY_REFRESH = $env:MOLTBOT_NO_GATEWAY_REFRESH; MOLTBOT_OPENCLAW_CLI = $env:MOLTBOT_OPENCLAW_CLI; MOLTBOT_NODE = $env:MOLTBOT_NODE }
 
     function ConvertTo-Base64Url([string] $Text) {
         [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($Text)).TrimEnd('=').Replace('+', '-').Replace('/', '_')
@@ -91,13 +92,14 @@ Describe 'External CLI credentials (Codex CLI file, JSON-era store)' {
         # HOME is set inside this pwsh only: the CLIs' files are looked for there, never in the real home.
         $env:HOME = Join-Path $TestDrive ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         New-Item -ItemType Directory -Force $env:HOME | Out-Null
-        Remove-Item Env:CODEX_HOME, Env:MOLTBOT_OPENCLAW_CLI -ErrorAction Ignore
+        # The CLIs' own folder variables would point elsewhere: every CLI looks in the temp home.
+        foreach ($v in $script:CliVariables + 'MOLTBOT_OPENCLAW_CLI') { Remove-Item "Env:$v" -ErrorAction Ignore }
         $script:Access = New-CodexAccess ([datetime]::UtcNow.AddDays(5))
         $script:Refresh = New-Refresh 'CLI'
     }
 
     AfterEach {
-        $env:HOME = $script:SavedEnv.HOME
+        Restore-Env
     }
 
     It 'lists what the Codex CLI holds, with account, expiry, mirror id and no token in any view' {
@@ -301,6 +303,30 @@ Describe 'External CLI credentials (Codex CLI file, JSON-era store)' {
         $warnings | Should -BeNullOrEmpty
     }
 
+    It '-TakeOwnership of Qwen Code takes over its abandoned oauth_creds.lock (mtime over 10 s), keeps token_type and removes the lock' {
+        $dir = Join-Path $env:HOME '.qwen'
+        New-Item -ItemType Directory -Force $dir | Out-Null
+        $access = 'qwen-access-PESTER' + [guid]::NewGuid().ToString('N')
+        Register-TestSecret $access
+        $file = Join-Path $dir 'oauth_creds.json'
+        [IO.File]::WriteAllText($file, ([ordered]@{ access_token = $access; token_type = 'Bearer'; refresh_token = $script:Refresh
+                    resource_url = 'portal.qwen.ai'; expiry_date = [DateTimeOffset]::UtcNow.AddHours(5).ToUnixTimeMilliseconds() } | ConvertTo-Json))
+        $lock = Join-Path $dir 'oauth_creds.lock'
+        Set-Content $lock ([guid]::NewGuid().ToString()) -NoNewline # Qwen Code's lock: a UUID
+        (Get-Item $lock).LastWriteTimeUtc = [datetime]::UtcNow.AddSeconds(-11)
+
+        $r = Import-MoltbotExternalCredential -Cli qwen -TakeOwnership -WarningAction SilentlyContinue
+        $r.Action | Should -Be 'TookOwnership'
+        $r.ProfileId | Should -Be 'qwen-portal:qwen-cli'
+        $after = Get-Content -Raw $file | ConvertFrom-Json -AsHashtable
+        $after.refresh_token | Should -Be ''
+        $after.access_token | Should -Be $access
+        $after.token_type | Should -Be 'Bearer'
+        $after.resource_url | Should -Be 'portal.qwen.ai'
+        Test-Path $lock | Should -BeFalse
+        (Get-Stored 'qwen-portal:qwen-cli').refresh | Should -Be $script:Refresh
+    }
+
     It 'refuses an API key with MoltbotExternalCredentialNotImportable and points at Set-MoltbotApiKey' {
         $key = 'sk-proj-PESTER' + [guid]::NewGuid().ToString('N')
         Register-TestSecret $key
@@ -342,7 +368,7 @@ Describe 'External CLI credentials in a SQLite-era state (openclaw 2026.9.6)' -T
         $env:MOLTBOT_NO_GATEWAY_REFRESH = '1'
         $env:HOME = Join-Path $TestDrive 'home-sqlite-external'
         New-Item -ItemType Directory -Force $env:HOME | Out-Null
-        Remove-Item Env:CODEX_HOME -ErrorAction Ignore
+        foreach ($v in $script:CliVariables) { Remove-Item "Env:$v" -ErrorAction Ignore }
         # openclaw 2026.9.6 makes the state dir (its databases) with a first credential.
         $key = 'sk-FAKE-openrouter-external-0001'
         Register-TestSecret $key

@@ -184,7 +184,7 @@ Describe 'Documented examples' {
             GITHUB_COPILOT_TOKEN = 'ghu_doc_example_not_a_real_token'
         }
         foreach ($secret in $script:ExampleEnv.Values) { Register-TestSecret $secret }
-        foreach ($name in @($script:ExampleEnv.Keys) + 'OPENCLAW_STATE_DIR', 'MOLTBOT_OPENAI_CODEX_AUTHORITY', 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI', 'BROWSER', 'HOME', 'CODEX_HOME') {
+        foreach ($name in @($script:ExampleEnv.Keys) + 'OPENCLAW_STATE_DIR', 'MOLTBOT_OPENAI_CODEX_AUTHORITY', 'MOLTBOT_OPENAI_CODEX_REDIRECT_URI', 'BROWSER', 'HOME', 'CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'QWEN_HOME', 'GEMINI_CLI_HOME') {
             $script:SavedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
         }
         $script:RealState = Join-Path ([Environment]::GetFolderPath('UserProfile')) '.openclaw'
@@ -214,6 +214,7 @@ Describe 'Documented examples' {
         # The external CLIs' files are looked for in a temp home (set in this process only), which holds a Codex CLI
         # sign-in in its real shape (fake tokens) for the examples of Get-/Import-MoltbotExternalCredential.
         $env:HOME = Join-Path $TestDrive ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        foreach ($v in 'CLAUDE_CONFIG_DIR', 'QWEN_HOME', 'GEMINI_CLI_HOME') { Remove-Item "Env:$v" -ErrorAction Ignore }
         $env:CODEX_HOME = Join-Path $env:HOME '.codex'
         New-Item -ItemType Directory -Force $env:CODEX_HOME | Out-Null
         $b64 = { param($t) [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($t)).TrimEnd('=').Replace('+', '-').Replace('/', '_') }
