@@ -26,11 +26,18 @@ public sealed class SharedChainCmdletTests : IDisposable
     private readonly ITestOutputHelper _out;
     private readonly string _codexHome;
 
+    /// <summary>The other CLIs' folder variables: pointed at empty folders, so that SharedWith never reads the real home.</summary>
+    private static readonly string[] OtherCliVariables = { "CLAUDE_CONFIG_DIR", "QWEN_HOME", "GEMINI_CLI_HOME" };
+
     public SharedChainCmdletTests(ITestOutputHelper output)
     {
         _out = output;
         _codexHome = Path.Combine(_host.StateDir, "codex-home");
         Environment.SetEnvironmentVariable("CODEX_HOME", _codexHome); // never the real ~/.codex
+        foreach (var variable in OtherCliVariables)
+        {
+            Environment.SetEnvironmentVariable(variable, Path.Combine(_host.StateDir, "cli-" + variable)); // nothing there
+        }
         _host.RegisterSecret(Refresh);
         _host.RegisterSecret(Access);
     }
@@ -39,6 +46,10 @@ public sealed class SharedChainCmdletTests : IDisposable
     {
         Environment.SetEnvironmentVariable(OpenAICodexProvider.AuthorityVariable, null);
         Environment.SetEnvironmentVariable("CODEX_HOME", null);
+        foreach (var variable in OtherCliVariables)
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
         _host.Dispose();
     }
 

@@ -16,7 +16,10 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../peers/lock/Storm.psm1') -Force
     $script:ModulePath = Get-BuiltModulePath
     Import-Module $script:ModulePath -Force
-    $script:SavedEnv = @{ HOME = $env:HOME; CODEX_HOME = $env:CODEX_HOME }
+    # Every CLI of the registry is read (SharedWith): their folder variables are cleared, so all look in the temp home.
+    $script:CliVariables = 'CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'QWEN_HOME', 'GEMINI_CLI_HOME'
+    $script:SavedEnv = @{ HOME = $env:HOME }
+    foreach ($v in $script:CliVariables) { $script:SavedEnv[$v] = [Environment]::GetEnvironmentVariable($v); Remove-Item "Env:$v" -ErrorAction Ignore }
     $script:Codex = Join-Path $PSScriptRoot '../peers/codex-cli/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex'
     $script:Supported = $IsLinux -and [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq 'X64'
     if ($script:Supported -and -not (Test-Path $script:Codex)) {
