@@ -10,7 +10,7 @@ using Xunit;
 namespace Moltbot.PowerShell.Tests;
 
 /// <summary>
-/// Hosts the cmdlets in-process (System.Management.Automation 7.6.9) against a throw-away state dir. Every test gets a
+/// Hosts the cmdlets in-process (Microsoft.PowerShell.SDK 7.6.9) against a throw-away state dir. Every test gets a
 /// fresh state dir through OPENCLAW_STATE_DIR, so the tests of this assembly run one at a time.
 /// Every run is checked by the secret scan (<see cref="SecretScanner"/>): a test fails when anything a run emitted holds
 /// a secret the test used (from the script, the variables, <see cref="RegisterSecret"/> or the state dir).
