@@ -166,6 +166,43 @@ public sealed class MoltbotState
     }
 
     /// <summary>
+    /// The agent a name means, if it exists: the name normalised as OpenClaw does (<c>Ops Team</c> is <c>ops-team</c>),
+    /// among <see cref="ListAgents"/>. Null when no such agent exists.
+    /// </summary>
+    public AgentLocation? FindAgent(string agentId)
+    {
+        var id = AgentId.Normalize(agentId);
+        return ListAgents().FirstOrDefault(a => a.Id == id);
+    }
+
+    /// <summary>
+    /// The agent named by <paramref name="agentId"/> (the default agent when null or blank), which must exist; the one
+    /// rule readers and writers share, so that a typo never creates an agent. Throws <c>MoltbotAgentNotFound</c>
+    /// naming the closest existing agents.
+    /// </summary>
+    public AgentLocation RequireAgent(string? agentId)
+    {
+        if (string.IsNullOrWhiteSpace(agentId))
+        {
+            return GetAgent(null);
+        }
+        return FindAgent(agentId) ?? throw AgentNotFound(agentId);
+    }
+
+    /// <summary>The typed error for an agent that does not exist, with the closest existing names.</summary>
+    public MoltbotException AgentNotFound(string agentId)
+    {
+        var id = AgentId.Normalize(agentId);
+        var shown = id == agentId.Trim() ? $"'{id}'" : $"'{agentId.Trim()}' (id '{id}')";
+        var hint = Text.ClosestNames.Hint(id, ListAgents().Select(a => a.Id));
+        return new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
+            $"There is no agent {shown} in {Paths.StateDir}.{hint}", agentId)
+        {
+            RecommendedAction = "List the agents with Get-MoltbotAgent, or create this one with New-MoltbotAgent.",
+        };
+    }
+
+    /// <summary>
     /// Every agent: those in <c>agents.list</c>, then those with a folder <c>agents/&lt;id&gt;/agent</c> on disk, and
     /// <c>main</c> when it is the default (it always exists for OpenClaw). Sorted by id, the default first.
     /// </summary>

@@ -54,8 +54,7 @@ public sealed class GetMoltbotAgentCommand : MoltbotCmdlet
                 var id = Core.State.AgentId.Normalize(literal);
                 if (!agents.Any(a => a.Id == id))
                 {
-                    WriteMoltbotError(new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
-                        $"There is no agent '{id}' in {State.Paths.StateDir}.", id), literal);
+                    WriteMoltbotError(State.AgentNotFound(literal), literal);
                 }
             }
         }

@@ -70,11 +70,7 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
                 var match = agents.FirstOrDefault(a => a.Id == id);
                 if (match is null)
                 {
-                    WriteMoltbotError(new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
-                        $"There is no agent '{id}' in {State.Paths.StateDir}.", id)
-                    {
-                        RecommendedAction = "List the agents with Get-MoltbotAgent, or create one with New-MoltbotAgent.",
-                    }, name);
+                    WriteMoltbotError(State.AgentNotFound(name), name);
                     continue;
                 }
                 if (!selected.Contains(match))
