@@ -146,6 +146,45 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return pattern;
     }
 
+    /// <summary>
+    /// The agents a wildcard list such as -Agent names, in the order given (every agent when null). A pattern that
+    /// PowerShell cannot parse stops the command (MoltbotInvalidWildcard); a plain name that is no agent is reported
+    /// (MoltbotAgentNotFound, with the closest names) and the others go on.
+    /// </summary>
+    internal List<AgentLocation> SelectAgents(string parameterName, string[]? names)
+    {
+        var patterns = WildcardPatterns(parameterName, names);
+        var agents = State.ListAgents();
+        var selected = new List<AgentLocation>();
+        if (names is null)
+        {
+            selected.AddRange(agents);
+            return selected;
+        }
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i];
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = patterns![i];
+                selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
+                continue;
+            }
+            var id = Core.State.AgentId.Normalize(name);
+            var match = agents.FirstOrDefault(a => a.Id == id);
+            if (match is null)
+            {
+                WriteMoltbotError(State.AgentNotFound(name), name);
+                continue;
+            }
+            if (!selected.Contains(match))
+            {
+                selected.Add(match);
+            }
+        }
+        return selected;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>
