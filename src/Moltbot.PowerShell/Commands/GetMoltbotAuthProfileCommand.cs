@@ -48,7 +48,7 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
-        var selected = SelectAgents(nameof(Agent), Agent);
+        var selected = SelectAgents(Agent);
 
         var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

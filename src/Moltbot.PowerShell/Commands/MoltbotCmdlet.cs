@@ -147,13 +147,13 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// The agents a wildcard list such as -Agent names, in the order given (every agent when null). A pattern that
+    /// The agents a wildcard list -Agent names, in the order given (every agent when null). A pattern that
     /// PowerShell cannot parse stops the command (MoltbotInvalidWildcard); a plain name that is no agent is reported
     /// (MoltbotAgentNotFound, with the closest names) and the others go on.
     /// </summary>
-    internal List<AgentLocation> SelectAgents(string parameterName, string[]? names)
+    internal List<AgentLocation> SelectAgents(string[]? names)
     {
-        var patterns = WildcardPatterns(parameterName, names);
+        var patterns = WildcardPatterns("Agent", names);
         var agents = State.ListAgents();
         var selected = new List<AgentLocation>();
         if (names is null)
@@ -326,6 +326,10 @@ internal static class ProfileMapper
     /// <summary>The rank each usable profile has among its provider's candidates, as the runtime would try them.</summary>
     public static Dictionary<string, int> Ranks(AuthProfileStore store, MoltbotState state, DateTimeOffset now) =>
         ProfileResolver.UsableRanks(store, state.Config, now);
+
+    /// <summary>A profile's expiry in local time; null when it never expires or has no usable expiry.</summary>
+    public static DateTime? ExpiryOf(StoredProfile profile) =>
+        profile.IsNonExpiring || profile.ExpiresMs is not { } ms ? null : DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, 253402300799999)).LocalDateTime;
 
     public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, DateTimeOffset now, IReadOnlyDictionary<string, int> ranks)
     {
