@@ -55,26 +55,8 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
 
         // Each store is read once: for the listing, and for the index of who else holds each refresh token (SharedWith),
         // which also reads the other agents and the external CLIs, once per command and only when a refresh token is listed.
-        var stores = new Dictionary<string, Core.Store.AuthProfileStore?>(StringComparer.Ordinal);
-        var readable = new List<(Core.Agents.AgentLocation Agent, Core.Store.AuthProfileStore? Store)>();
-        foreach (var agent in selected)
-        {
-            try
-            {
-                var store = agent.LoadStore();
-                stores[agent.Id] = store;
-                readable.Add((agent, store));
-            }
-            catch (MoltbotException ex)
-            {
-                // One unreadable store must not hide the others.
-                WriteMoltbotError(ex, agent.Store.Location);
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
-            }
-        }
+        var readable = LoadStores(selected);
+        var stores = readable.ToDictionary(r => r.Agent.Id, r => r.Store, StringComparer.Ordinal);
         Core.External.CredentialHolders? holders = null;
         if (readable.Any(r => r.Store?.Profiles.Any(p => p.Type == Core.Store.CredentialType.OAuth && p.HasRefreshToken) == true))
         {

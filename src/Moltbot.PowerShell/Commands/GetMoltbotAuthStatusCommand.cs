@@ -39,22 +39,8 @@ public sealed class GetMoltbotAuthStatusCommand : MoltbotCmdlet
     {
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var now = DateTimeOffset.UtcNow;
-        foreach (var agent in SelectAgents(Agent))
+        foreach (var (agent, store) in LoadStores(SelectAgents(Agent)))
         {
-            AuthProfileStore? store;
-            try
-            {
-                store = agent.LoadStore();
-            }
-            catch (MoltbotException ex)
-            {
-                WriteMoltbotError(ex, agent.Store.Location);
-                continue;
-            }
-            if (store is not null)
-            {
-                WarnOnce(store.Warnings);
-            }
             foreach (var entry in AuthStatus.Summarize(agent, store, State.Config, now))
             {
                 if (providerPatterns is not null && !providerPatterns.Any(p => p.IsMatch(entry.Provider)))

@@ -185,6 +185,36 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return selected;
     }
 
+    /// <summary>
+    /// Reads the store of each agent once (null: the agent has none). A store that cannot be read is reported
+    /// (MoltbotStoreUnreadable, non-terminating) and left out: one unreadable store must not hide the others.
+    /// </summary>
+    internal List<(AgentLocation Agent, AuthProfileStore? Store)> LoadStores(IEnumerable<AgentLocation> agents)
+    {
+        var readable = new List<(AgentLocation Agent, AuthProfileStore? Store)>();
+        foreach (var agent in agents)
+        {
+            try
+            {
+                var store = agent.LoadStore();
+                if (store is not null)
+                {
+                    WarnOnce(store.Warnings);
+                }
+                readable.Add((agent, store));
+            }
+            catch (MoltbotException ex)
+            {
+                WriteMoltbotError(ex, agent.Store.Location);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+            {
+                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
+            }
+        }
+        return readable;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>

@@ -74,31 +74,25 @@ public sealed class TestMoltbotAuthProfileCommand : MoltbotCmdlet
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
         var agents = SelectAgents(Agent);
-        if (Agent is not null && agents.Count < Agent.Count(a => !WildcardPattern.ContainsWildcardCharacters(a)))
+        if (Agent is not null && Agent.Where(a => !WildcardPattern.ContainsWildcardCharacters(a))
+                .Any(a => !agents.Any(found => found.Id == Core.State.AgentId.Normalize(a))))
         {
-            _failedLookup = true;
+            _failedLookup = true; // an agent that does not exist (reported) has no usable credential
         }
         var exact = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var now = DateTimeOffset.UtcNow;
-        foreach (var agent in agents)
+        var readable = LoadStores(agents);
+        if (readable.Count < agents.Count)
         {
-            AuthProfileStore? store;
-            try
-            {
-                store = agent.LoadStore();
-            }
-            catch (MoltbotException ex)
-            {
-                _failedLookup = true;
-                WriteMoltbotError(ex, agent.Store.Location);
-                continue;
-            }
+            _failedLookup = true; // an unreadable store (reported) is a credential that cannot be used
+        }
+        foreach (var (agent, store) in readable)
+        {
             if (store is null)
             {
                 continue;
             }
-            WarnOnce(store.Warnings);
             foreach (var profile in store.Profiles)
             {
                 if (providerPatterns is not null && !providerPatterns.Any(p => p.IsMatch(profile.Provider ?? string.Empty)))

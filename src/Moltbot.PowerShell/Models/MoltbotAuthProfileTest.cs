@@ -5,7 +5,11 @@ using Moltbot.Core;
 
 namespace Moltbot.Models;
 
-/// <summary>What Test-MoltbotAuthProfile found about a credential (the words of <see cref="Core.Profiles.ProfileCheckResult"/>).</summary>
+/// <summary>
+/// What Test-MoltbotAuthProfile found about a credential: the values of <see cref="Core.Profiles.ProfileCheckResult"/>, in the
+/// same order. Mirrored, as MoltbotProfileStatus mirrors AuthProfileStatus: Moltbot.Core loads in the module's private load
+/// context, so no type of it may appear on an output object.
+/// </summary>
 public enum MoltbotProfileTestResult
 {
     Ok,
