@@ -200,18 +200,18 @@ public sealed class CredentialService
     }
 
     /// <summary>
-    /// Copies a portable profile (api_key, token) from one agent's store to another's, as <c>openclaw agents add</c>
-    /// copies the default agent's portable profiles. An oauth profile is refused with
-    /// <see cref="ErrorIds.ProfileNotPortable"/> unless <paramref name="allowOAuth"/>: a copy gives its rotating refresh
-    /// chain a second owner. A profile the destination already has is refused with <see cref="ErrorIds.ProfileExists"/>
+    /// Copies a portable profile (<see cref="RequirePortable"/>) from one agent's store to another's, as
+    /// <c>openclaw agents add</c> copies the default agent's portable profiles. Another is refused with
+    /// <see cref="ErrorIds.ProfileNotPortable"/> unless <paramref name="force"/>: an oauth copy gives its rotating
+    /// refresh chain a second owner. A profile the destination already has is refused with <see cref="ErrorIds.ProfileExists"/>
     /// unless <paramref name="replace"/>. Returns whether the destination had one before.
     /// </summary>
-    public bool CopyProfile(AgentLocation source, AgentLocation destination, string profileId, bool allowOAuth, bool replace, CancellationToken cancellationToken = default)
+    public bool CopyProfile(AgentLocation source, AgentLocation destination, string profileId, bool force, bool replace, CancellationToken cancellationToken = default)
     {
         RequireDistinct(source, destination);
         _ = _state.Config;
         var profile = source.LoadStore()?.Get(profileId) ?? throw UnknownProfile(profileId, $"agent '{source.Id}'");
-        RequirePortable(profile, allowOAuth);
+        RequirePortable(profile, force);
         var credential = (JsonObject)profile.Node.DeepClone();
         var replaced = destination.Store.Update(store =>
         {
@@ -250,21 +250,37 @@ public sealed class CredentialService
             RecommendedAction = "Add -Force to replace it, or remove it first with Remove-MoltbotAuthProfile.",
         };
 
-    /// <summary>Whether a profile may be copied to another agent: api_key and token always, oauth only when allowed.</summary>
-    public static void RequirePortable(StoredProfile profile, bool allowOAuth)
+    /// <summary>
+    /// Whether a profile may be copied to another agent, by the rule of <c>openclaw agents add</c> (6.x): api_key and
+    /// token unless the entry says <c>copyToAgents: false</c>, oauth only when it says <c>copyToAgents: true</c>;
+    /// <paramref name="force"/> copies any of the three. An entry of an unknown type is never copied.
+    /// </summary>
+    public static void RequirePortable(StoredProfile profile, bool force)
     {
-        if (profile.Type is CredentialType.ApiKey or CredentialType.Token || (profile.Type == CredentialType.OAuth && allowOAuth))
+        var portable = profile.Type switch
+        {
+            CredentialType.ApiKey or CredentialType.Token => force || profile.CopyToAgents != false,
+            CredentialType.OAuth => force || profile.CopyToAgents == true,
+            _ => false,
+        };
+        if (portable)
         {
             return;
         }
-        var message = profile.Type == CredentialType.OAuth
-            ? $"Profile '{profile.Id}' is an oauth login, which is not portable: a copy gives its refresh token two owners, and the provider rotates it, so the first refresh by one leaves the other holding a dead token (presenting it again revokes the whole chain)."
-            : $"Profile '{profile.Id}' is a '{profile.RawType ?? "unknown"}' entry; only api_key and token profiles are copied.";
+        var message = profile.Type switch
+        {
+            CredentialType.OAuth => $"Profile '{profile.Id}' is an oauth login, which is not portable: a copy gives its refresh token two owners, and the provider rotates it, so the first refresh by one leaves the other holding a dead token (presenting it again revokes the whole chain).",
+            CredentialType.ApiKey or CredentialType.Token => $"Profile '{profile.Id}' says copyToAgents: false, so OpenClaw keeps it to its agent.",
+            _ => $"Profile '{profile.Id}' is a '{profile.RawType ?? "unknown"}' entry; only api_key, token and oauth profiles are copied.",
+        };
         throw new MoltbotException(ErrorIds.ProfileNotPortable, MoltbotErrorKind.InvalidArgument, message, profile.Id)
         {
-            RecommendedAction = profile.Type == CredentialType.OAuth
-                ? "Sign the other agent in with its own login (Connect-MoltbotProvider -Agent), or copy anyway with -Force."
-                : "Store the credential in the other agent with Set-MoltbotApiKey or Set-MoltbotSetupToken.",
+            RecommendedAction = profile.Type switch
+            {
+                CredentialType.OAuth => "Sign the other agent in with its own login (Connect-MoltbotProvider -Agent), or copy anyway with -Force.",
+                CredentialType.ApiKey or CredentialType.Token => "Copy it anyway with -Force.",
+                _ => "Store the credential in the other agent with Set-MoltbotApiKey or Set-MoltbotSetupToken.",
+            },
         };
     }
 

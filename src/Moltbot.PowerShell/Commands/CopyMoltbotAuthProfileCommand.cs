@@ -35,8 +35,8 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     public string? Agent { get; set; }
 
     /// <summary>
-    /// Replace a profile of the same id at the destination, and copy an oauth profile too (with a warning: its refresh
-    /// token then has two owners).
+    /// Replace a profile of the same id at the destination, and copy a profile that is not portable: an oauth login (with
+    /// a warning: its refresh token then has two owners) or one that says copyToAgents: false.
     /// </summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -53,7 +53,7 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         var profileId = ProfileId.Trim();
         var profile = source.LoadStore()?.Get(profileId) ?? throw CredentialService.UnknownProfile(profileId, $"agent '{source.Id}'");
         // Refusals come before -WhatIf, which would otherwise announce a copy that cannot happen.
-        CredentialService.RequirePortable(profile, allowOAuth: Force);
+        CredentialService.RequirePortable(profile, force: Force);
         var exists = destination.LoadStore()?.Contains(profileId) ?? false;
         if (exists && !Force)
         {
@@ -68,7 +68,7 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         {
             WriteWarning(CredentialService.SharedChainWarning(profileId, source.Id, destination.Id));
         }
-        new CredentialService(State).CopyProfile(source, destination, profileId, allowOAuth: Force, replace: Force, Cancellation);
+        new CredentialService(State).CopyProfile(source, destination, profileId, force: Force, replace: Force, Cancellation);
         WriteVerbose($"Copied profile '{profileId}' from agent '{source.Id}' to agent '{destination.Id}' ({destination.Store.Location}).");
         if (PassThru)
         {
