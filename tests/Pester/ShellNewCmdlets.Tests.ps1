@@ -323,6 +323,16 @@ Describe 'Get-MoltbotAuthStatus (point 17)' {
         ($lines | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty
         $table | Should -BeLike '*Provider*ProfileId*Status*'
         $table | Should -BeLike '*openrouter:default*'
+        # A profile id with a terminal control character reaches the screen escaped, in the table and in the list.
+        $doc = Get-Store
+        $doc.profiles["openai:evil`e[31m"] = [ordered]@{ type = 'api_key'; provider = 'openai'; key = 'sk-evil-not-real' }
+        Register-TestSecret 'sk-evil-not-real'
+        Set-Store $doc
+        foreach ($shown in (Get-MoltbotAuthStatus -Agent main -Provider openai | Out-String), (Get-MoltbotAuthStatus -Agent main -Provider openai | Format-List | Out-String),
+            (Test-MoltbotAuthProfile -Provider openai | Out-String), (Test-MoltbotAuthProfile -Provider openai | Format-List | Out-String)) {
+            $shown | Should -BeLike '*openai:evil*'
+            $shown.Contains([char]27 + '[31m') | Should -BeFalse
+        }
         $json = Get-MoltbotAuthStatus -Agent main | ConvertTo-Json | Out-String
         $json | Should -Not -BeLike "*$($script:Key)*"
         $json | Should -Not -BeLike "*$($script:Token)*"

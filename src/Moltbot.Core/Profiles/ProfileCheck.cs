@@ -70,7 +70,8 @@ public static class ProfileCheck
         var mode = config.AuthProfiles.TryGetValue(profile.Id, out var meta) ? meta.Mode : null;
         if (ProfileResolver.Unusable(profile, provider, mode, nowMs) is { } why)
         {
-            var result = status == AuthProfileStatus.Missing || !profile.HasSecret ? ProfileCheckResult.Missing
+            var result = profile.Type == CredentialType.Unknown ? ProfileCheckResult.Malformed
+                : status == AuthProfileStatus.Missing || !profile.HasSecret ? ProfileCheckResult.Missing
                 : status == AuthProfileStatus.Expired ? ProfileCheckResult.Expired
                 : ProfileCheckResult.Malformed;
             return new(result, false, Sentence(why));

@@ -54,6 +54,9 @@ public sealed class MoltbotAuthStatus
     public string ProfileIdDisplay => ProfileId is null ? "(missing)" : DisplayText.Escape(ProfileId);
 
     [Hidden]
+    public string TypeDisplay => DisplayText.Escape(Type);
+
+    [Hidden]
     public string StatusDisplay => Status?.ToString() ?? "Missing";
 
     [Hidden]
