@@ -50,7 +50,6 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
         var selected = SelectAgents(Agent);
 
-        var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         // Each store is read once: for the listing, and for the index of who else holds each refresh token (SharedWith),
@@ -85,13 +84,6 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             }
         }
 
-        if (exactProfileIds is not null)
-        {
-            foreach (var missing in exactProfileIds.Where(id => !found.Contains(id)))
-            {
-                WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
-                    $"No agent has a profile '{missing}'" + (Agent is null ? "." : " among the agents selected."), missing), missing);
-            }
-        }
+        ReportProfilesNotFound(ProfileId, found, Agent is not null);
     }
 }

@@ -215,6 +215,26 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return readable;
     }
 
+    /// <summary>
+    /// Reports each name of a -ProfileId list without wildcards that no listed profile matched (MoltbotProfileNotFound,
+    /// non-terminating); returns whether there was one.
+    /// </summary>
+    internal bool ReportProfilesNotFound(string[]? profileIds, ISet<string> found, bool agentsNamed)
+    {
+        var any = false;
+        foreach (var missing in (profileIds ?? Array.Empty<string>()).Where(p => !WildcardPattern.ContainsWildcardCharacters(p))
+                     .Distinct(StringComparer.OrdinalIgnoreCase).Where(id => !found.Contains(id)))
+        {
+            any = true;
+            WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+                $"No agent has a profile '{missing}'" + (agentsNamed ? " among the agents selected." : "."), missing)
+            {
+                RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
+            }, missing);
+        }
+        return any;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>

@@ -79,7 +79,6 @@ public sealed class TestMoltbotAuthProfileCommand : MoltbotCmdlet
         {
             _failedLookup = true; // an agent that does not exist (reported) has no usable credential
         }
-        var exact = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var now = DateTimeOffset.UtcNow;
         var readable = LoadStores(agents);
@@ -115,17 +114,9 @@ public sealed class TestMoltbotAuthProfileCommand : MoltbotCmdlet
                 }
             }
         }
-        if (exact is not null)
+        if (ReportProfilesNotFound(ProfileId, found, Agent is not null))
         {
-            foreach (var missing in exact.Where(id => !found.Contains(id)))
-            {
-                _failedLookup = true;
-                WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
-                    $"No agent has a profile '{missing}'" + (Agent is null ? "." : " among the agents selected."), missing)
-                {
-                    RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
-                }, missing);
-            }
+            _failedLookup = true;
         }
     }
 
