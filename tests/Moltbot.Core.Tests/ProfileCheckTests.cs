@@ -205,7 +205,8 @@ public sealed class ProfileCheckTests : IDisposable
     [Fact]
     public void Summarize_ListsWhatIsUsedAndWhatTheModelMisses()
     {
-        _f.WriteConfig("{\"agents\":{\"defaults\":{\"model\":{\"primary\":\"openrouter/anthropic/claude\"}},\"list\":[{\"id\":\"main\"},{\"id\":\"work\",\"model\":\"anthropic/claude-sonnet-4-5\"}]}}");
+        _f.WriteConfig("{\"agents\":{\"defaults\":{\"model\":{\"primary\":\"openrouter/anthropic/claude\"}},\"list\":[{\"id\":\"main\"},{\"id\":\"work\",\"model\":\"anthropic/claude-sonnet-4-5\"}]}," +
+            "\"models\":{\"providers\":{\"Mistral\":{\"baseUrl\":\"https://api.mistral.ai/v1\"},\"local\":{\"baseUrl\":\"http://127.0.0.1:1234\",\"apiKey\":\"inline\"}}}}");
         _f.WriteStore("main", Samples.NodeStore);
         var state = _f.NewState();
 
@@ -217,8 +218,14 @@ public sealed class ProfileCheckTests : IDisposable
         Assert.Equal("openrouter/anthropic/claude", openrouter.Model);
         Assert.Contains(AuthStatus.FromModel, openrouter.Sources);
 
+        var mistral = Assert.Single(main, e => e.Provider == "mistral");
+        Assert.Null(mistral.Used);
+        Assert.Equal(new[] { AuthStatus.FromModelProviders }, mistral.Sources);
+        Assert.DoesNotContain(main, e => e.Provider == "local"); // it has a key of its own in the config
+
         var work = AuthStatus.Summarize(state.GetAgent("work"), state.GetAgent("work").LoadStore(), state.Config, Now);
-        var needed = Assert.Single(work);
+        Assert.Single(work, e => e.Provider == "mistral");
+        var needed = Assert.Single(work, e => e.Provider == "anthropic");
         Assert.Equal("anthropic", needed.Provider);
         Assert.Null(needed.Used);
         Assert.Contains("needs one", needed.Reason, StringComparison.Ordinal);

@@ -307,6 +307,15 @@ public sealed class OpenClawConfig
         return before != email;
     }
 
+    /// <summary>
+    /// The providers <c>models.providers</c> configures without a key of their own (<c>apiKey</c>): those need a stored
+    /// credential. Ids lowercased.
+    /// </summary>
+    public IReadOnlyList<string> ModelProvidersWithoutKey =>
+        Root["models"] is JsonObject models && models["providers"] is JsonObject providers
+            ? providers.Where(kv => kv.Value is JsonObject entry && string.IsNullOrWhiteSpace(Str(entry["apiKey"]))).Select(kv => kv.Key.ToLowerInvariant()).ToList()
+            : Array.Empty<string>();
+
     /// <summary><c>agents.defaults.model</c> (a string, or its <c>primary</c>), the model of an agent without its own; or null.</summary>
     public string? DefaultModel =>
         Root["agents"] is JsonObject agents && agents["defaults"] is JsonObject defaults

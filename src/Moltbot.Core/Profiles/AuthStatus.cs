@@ -14,7 +14,8 @@ namespace Moltbot.Core.Profiles;
 /// <param name="Profile">The profile it would use, or null when it has none ("missing auth").</param>
 /// <param name="Candidates">Every candidate the resolver ranked.</param>
 /// <param name="Sources">Why the provider is listed: <c>store</c> (it has profiles), <c>order</c> (the agent's order),
-/// <c>auth.order</c>, <c>auth.profiles</c> (the config names it), <c>model</c> (the agent's model uses it).</param>
+/// <c>auth.order</c>, <c>auth.profiles</c> (the config names it), <c>models.providers</c> (configured without an apiKey of
+/// its own), <c>model</c> (the agent's model uses it).</param>
 /// <param name="Model">The agent's model (its own, else <c>agents.defaults.model</c>) when it is of this provider.</param>
 public sealed record AuthStatusEntry(string Agent, string Provider, StoredProfile? Profile, ProfileCandidate? Used,
     IReadOnlyList<ProfileCandidate> Candidates, IReadOnlyList<string> Sources, string? Model, string Reason);
@@ -26,8 +27,9 @@ public static class AuthStatus
     public const string FromConfigOrder = "auth.order";
     public const string FromConfigProfiles = "auth.profiles";
     public const string FromModel = "model";
+    public const string FromModelProviders = "models.providers";
 
-    /// <summary>The summary of one agent: one entry per provider it has profiles for, orders for, or a model of.</summary>
+    /// <summary>The summary of one agent: one entry per provider it has profiles for, orders for, a config entry or a model of.</summary>
     public static IReadOnlyList<AuthStatusEntry> Summarize(AgentLocation agent, AuthProfileStore? store, OpenClawConfig config, DateTimeOffset now)
     {
         store ??= AuthProfileStore.CreateEmpty();
@@ -63,6 +65,10 @@ public static class AuthStatus
         foreach (var (_, meta) in config.AuthProfiles)
         {
             Add(meta.Provider, FromConfigProfiles);
+        }
+        foreach (var provider in config.ModelProvidersWithoutKey)
+        {
+            Add(provider, FromModelProviders);
         }
         var model = agent.Model ?? config.DefaultModel;
         var modelProvider = string.IsNullOrWhiteSpace(model) ? null : ModelRef.Parse(model).Provider;

@@ -38,7 +38,7 @@ public sealed class MoltbotAuthStatus
     /// <summary>The agent's model (its own, else <c>agents.defaults.model</c>) when it is of this provider.</summary>
     public string? Model { get; set; }
 
-    /// <summary>Why the provider is listed: store, order, auth.order, auth.profiles, model.</summary>
+    /// <summary>Why the provider is listed: store, order, auth.order, auth.profiles, models.providers, model.</summary>
     public string[] Sources { get; set; } = Array.Empty<string>();
 
     /// <summary>Why that profile (the resolver's reason), or why none.</summary>
