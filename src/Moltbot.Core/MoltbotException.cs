@@ -110,4 +110,16 @@ public static class ErrorIds
     public const string GatewayRefreshFailed = "MoltbotGatewayRefreshFailed";
     /// <summary>A gateway answers on its port but no openclaw CLI was found to ask it to refresh (GatewayRefreshStatus.NoCli).</summary>
     public const string GatewayRefreshNoCli = "MoltbotGatewayRefreshNoCli";
+
+    // issue 15: Test/Set/Copy-MoltbotAuthProfile, Get-MoltbotAuthStatus
+    /// <summary>Set-MoltbotAuthProfile was given an expiry for an api_key or oauth profile (only a token's expiry is the user's to set). InvalidArgument.</summary>
+    public const string ExpiryNotSettable = "MoltbotExpiryNotSettable";
+    /// <summary>Set-MoltbotAuthProfile was given nothing to change. InvalidArgument.</summary>
+    public const string NothingToSet = "MoltbotNothingToSet";
+    /// <summary>Copy-MoltbotAuthProfile of an oauth profile (or one of an unknown type) without -Force: its refresh chain would get two owners. InvalidArgument.</summary>
+    public const string ProfileNotPortable = "MoltbotProfileNotPortable";
+    /// <summary>Copy-MoltbotAuthProfile onto a profile the destination agent already has, without -Force. ResourceExists.</summary>
+    public const string ProfileExists = "MoltbotProfileExists";
+    /// <summary>Copy-MoltbotAuthProfile with the same agent as source and destination. InvalidArgument.</summary>
+    public const string CopySameAgent = "MoltbotCopySameAgent";
 }

@@ -288,6 +288,40 @@ public sealed class OpenClawConfig
         return !JsonNode.DeepEquals(before, entry);
     }
 
+    /// <summary>
+    /// Sets (or, with null, removes) the <c>email</c> of an existing <c>auth.profiles[id]</c> entry; an id the config
+    /// does not record is left alone. Returns true when something changed.
+    /// </summary>
+    public bool SetAuthProfileEmail(string profileId, string? email)
+    {
+        if (AuthNode(create: false)?["profiles"] is not JsonObject profiles || profiles[profileId] is not JsonObject entry)
+        {
+            return false;
+        }
+        var before = Str(entry["email"]);
+        if (string.IsNullOrEmpty(email))
+        {
+            return entry.Remove("email");
+        }
+        entry["email"] = email;
+        return before != email;
+    }
+
+    /// <summary>
+    /// The providers <c>models.providers</c> configures without a key of their own (<c>apiKey</c>): those need a stored
+    /// credential. Ids lowercased.
+    /// </summary>
+    public IReadOnlyList<string> ModelProvidersWithoutKey =>
+        Root["models"] is JsonObject models && models["providers"] is JsonObject providers
+            ? providers.Where(kv => kv.Value is JsonObject entry && string.IsNullOrWhiteSpace(Str(entry["apiKey"]))).Select(kv => kv.Key.ToLowerInvariant()).ToList()
+            : Array.Empty<string>();
+
+    /// <summary><c>agents.defaults.model</c> (a string, or its <c>primary</c>), the model of an agent without its own; or null.</summary>
+    public string? DefaultModel =>
+        Root["agents"] is JsonObject agents && agents["defaults"] is JsonObject defaults
+            ? Str(defaults["model"]) ?? (defaults["model"] is JsonObject m ? Str(m["primary"]) : null)
+            : null;
+
     /// <summary><c>models.providers[provider].baseUrl</c>, or null.</summary>
     public string? ProviderBaseUrl(string provider) =>
         Root["models"] is JsonObject models && models["providers"] is JsonObject providers && providers[provider] is JsonObject entry ? Str(entry["baseUrl"]) : null;

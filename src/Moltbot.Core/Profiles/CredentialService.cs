@@ -143,6 +143,170 @@ public sealed class CredentialService
     }
 
     /// <summary>
+    /// Changes the email, display name or expiry of a stored profile under the store lock, keeping its secret and every
+    /// other field as they are; then the email of <c>auth.profiles[id]</c> when the config records that id. Only a token
+    /// has an expiry the user sets (an api_key never expires; an oauth expiry is the provider's): for the others it is
+    /// refused with <see cref="ErrorIds.ExpiryNotSettable"/>. Returns the profile as stored afterwards.
+    /// </summary>
+    public StoredProfile UpdateDetails(AgentLocation agent, string profileId, ProfileDetails details, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        _ = _state.Config;
+        var updated = agent.Store.Update(store =>
+        {
+            var existing = store.Get(profileId) ?? throw UnknownProfile(profileId, $"agent '{agent.Id}'");
+            if (details.ChangesExpiry && existing.Type != CredentialType.Token)
+            {
+                throw ExpiryNotSettable(existing);
+            }
+            var node = (JsonObject)existing.Node.DeepClone();
+            SetOrRemove(node, "email", details.Email);
+            SetOrRemove(node, "displayName", details.DisplayName);
+            if (details.ClearExpiry)
+            {
+                node.Remove("expires");
+            }
+            else if (details.Expires is { } expires)
+            {
+                node["expires"] = expires.ToUnixTimeMilliseconds();
+            }
+            store.Set(profileId, node);
+            return store.Get(profileId)!;
+        }, UpdateOptions, cancellationToken);
+        if (details.Email is not null)
+        {
+            OpenClawConfig.Update(_state.Paths.ConfigPath,
+                config => config.SetAuthProfileEmail(profileId, details.Email.Length == 0 ? null : details.Email),
+                changed => changed, _lockOptions, cancellationToken);
+            _state.Refresh();
+        }
+        return updated;
+    }
+
+    /// <summary>The refusal of an expiry for a profile whose type has none the user sets.</summary>
+    public static MoltbotException ExpiryNotSettable(StoredProfile profile)
+    {
+        var why = profile.Type switch
+        {
+            CredentialType.ApiKey => "an api_key never expires",
+            CredentialType.OAuth => "an oauth expiry is the provider's (each refresh sets it; Update-MoltbotAuthProfile refreshes now)",
+            _ => $"it is a '{profile.RawType ?? "unknown"}' entry, not a token",
+        };
+        return new(ErrorIds.ExpiryNotSettable, MoltbotErrorKind.InvalidArgument,
+            $"The expiry of profile '{profile.Id}' cannot be set: {why}. Only token profiles take -ExpiresIn/-Expires.", profile.Id)
+        {
+            RecommendedAction = "Leave -ExpiresIn/-Expires out, or store the credential as a token with Set-MoltbotSetupToken -ExpiresIn.",
+        };
+    }
+
+    /// <summary>
+    /// Copies a portable profile (<see cref="RequirePortable"/>) from one agent's store to another's, as
+    /// <c>openclaw agents add</c> copies the default agent's portable profiles. Another is refused with
+    /// <see cref="ErrorIds.ProfileNotPortable"/> unless <paramref name="force"/>: an oauth copy gives its rotating
+    /// refresh chain a second owner. A profile the destination already has is refused with <see cref="ErrorIds.ProfileExists"/>
+    /// unless <paramref name="replace"/>. Returns whether the destination had one before.
+    /// </summary>
+    public bool CopyProfile(AgentLocation source, AgentLocation destination, string profileId, bool force, bool replace, CancellationToken cancellationToken = default)
+    {
+        RequireDistinct(source, destination);
+        _ = _state.Config;
+        var profile = source.LoadStore()?.Get(profileId) ?? throw UnknownProfile(profileId, $"agent '{source.Id}'");
+        RequirePortable(profile, force);
+        var credential = (JsonObject)profile.Node.DeepClone();
+        var replaced = destination.Store.Update(store =>
+        {
+            var existing = store.Get(profileId);
+            if (existing is not null && !replace)
+            {
+                throw AlreadyHas(destination.Id, profileId);
+            }
+            store.Set(profileId, credential);
+            return existing is not null;
+        }, UpdateOptions, cancellationToken);
+        if (profile.Provider is { Length: > 0 } provider && profile.Type != CredentialType.Unknown)
+        {
+            RecordInConfig(profileId, provider, profile.Type, profile.Email, cancellationToken);
+        }
+        return replaced;
+    }
+
+    /// <summary>Refuses a copy whose source and destination are the same agent.</summary>
+    public static void RequireDistinct(AgentLocation source, AgentLocation destination)
+    {
+        if (source.AgentDir == destination.AgentDir)
+        {
+            throw new MoltbotException(ErrorIds.CopySameAgent, MoltbotErrorKind.InvalidArgument,
+                $"Source and destination are the same agent '{source.Id}'.", destination.Id)
+            {
+                RecommendedAction = "Name another agent with -Destination (Get-MoltbotAgent lists them).",
+            };
+        }
+    }
+
+    /// <summary>The refusal of a copy onto a profile the destination already has.</summary>
+    public static MoltbotException AlreadyHas(string agentId, string profileId) =>
+        new(ErrorIds.ProfileExists, MoltbotErrorKind.ResourceExists, $"Agent '{agentId}' already has a profile '{profileId}'; nothing was copied.", profileId)
+        {
+            RecommendedAction = "Add -Force to replace it, or remove it first with Remove-MoltbotAuthProfile.",
+        };
+
+    /// <summary>
+    /// Whether a profile may be copied to another agent, by the rule of <c>openclaw agents add</c> (6.x): api_key and
+    /// token unless the entry says <c>copyToAgents: false</c>, oauth only when it says <c>copyToAgents: true</c>;
+    /// <paramref name="force"/> copies any of the three. An entry of an unknown type is never copied.
+    /// </summary>
+    public static void RequirePortable(StoredProfile profile, bool force)
+    {
+        var portable = profile.Type switch
+        {
+            CredentialType.ApiKey or CredentialType.Token => force || profile.CopyToAgents != false,
+            CredentialType.OAuth => force || profile.CopyToAgents == true,
+            _ => false,
+        };
+        if (portable)
+        {
+            return;
+        }
+        var message = profile.Type switch
+        {
+            CredentialType.OAuth => $"Profile '{profile.Id}' is an oauth login, which is not portable: a copy gives its refresh token two owners, and the provider rotates it, so the first refresh by one leaves the other holding a dead token (presenting it again revokes the whole chain).",
+            CredentialType.ApiKey or CredentialType.Token => $"Profile '{profile.Id}' says copyToAgents: false, so OpenClaw keeps it to its agent.",
+            _ => $"Profile '{profile.Id}' is a '{profile.RawType ?? "unknown"}' entry; only api_key, token and oauth profiles are copied.",
+        };
+        throw new MoltbotException(ErrorIds.ProfileNotPortable, MoltbotErrorKind.InvalidArgument, message, profile.Id)
+        {
+            RecommendedAction = profile.Type switch
+            {
+                CredentialType.OAuth => "Sign the other agent in with its own login (Connect-MoltbotProvider -Agent), or copy anyway with -Force.",
+                CredentialType.ApiKey or CredentialType.Token => "Copy it anyway with -Force.",
+                _ => "Store the credential in the other agent with Set-MoltbotApiKey or Set-MoltbotSetupToken.",
+            },
+        };
+    }
+
+    /// <summary>The warning a forced oauth copy gives (the refresh chain now has two owners).</summary>
+    public static string SharedChainWarning(string profileId, string source, string destination) =>
+        $"Agents '{source}' and '{destination}' now hold the same refresh token of profile '{profileId}': a chain with two owners. " +
+        "The provider rotates it on every refresh; Moltbot's refresh updates every agent's copy, but a refresh by anything else leaves one copy dead, and presenting it revokes the chain. " +
+        "Get-MoltbotAuthProfile -Shared lists such profiles; a separate login per agent (Connect-MoltbotProvider -Agent) avoids it.";
+
+    private static void SetOrRemove(JsonObject node, string name, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        if (value.Length == 0)
+        {
+            node.Remove(name);
+        }
+        else
+        {
+            node[name] = value;
+        }
+    }
+
+    /// <summary>
     /// Sets (or, with no ids, clears) the per-agent order of a provider. Every id must be a profile of that provider in
     /// the agent's store; the check and the write happen inside the same lock.
     /// </summary>
@@ -239,9 +403,21 @@ public sealed class CredentialService
         }
     }
 
-    private static MoltbotException UnknownProfile(string id, string where) =>
+    /// <summary>The typed error for a profile id that <paramref name="where"/> (<c>agent 'x'</c>, ...) does not hold.</summary>
+    public static MoltbotException UnknownProfile(string id, string where) =>
         new(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound, $"There is no profile '{id}' in {where}.", id)
         {
             RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
         };
+}
+
+/// <summary>
+/// What Set-MoltbotAuthProfile changes. Null leaves a field as it is; an empty string removes it. <see cref="Expires"/>
+/// sets a token's expiry, <see cref="ClearExpiry"/> removes it (the token then never expires).
+/// </summary>
+public sealed record ProfileDetails(string? Email = null, string? DisplayName = null, DateTimeOffset? Expires = null, bool ClearExpiry = false)
+{
+    public bool ChangesExpiry => Expires is not null || ClearExpiry;
+
+    public bool IsEmpty => Email is null && DisplayName is null && !ChangesExpiry;
 }

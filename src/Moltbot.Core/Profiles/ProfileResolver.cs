@@ -146,7 +146,11 @@ public static class ProfileResolver
         _ => 3,
     };
 
-    private static string? Unusable(StoredProfile? profile, string provider, string? configMode, long nowMs)
+    /// <summary>
+    /// Why the runtime would skip <paramref name="profile"/> for <paramref name="provider"/> (null: it would try it).
+    /// Test-MoltbotAuthProfile asks the same rule.
+    /// </summary>
+    internal static string? Unusable(StoredProfile? profile, string provider, string? configMode, long nowMs)
     {
         if (profile is null)
         {
@@ -185,7 +189,7 @@ public static class ProfileResolver
         return null;
     }
 
-    private static DateTimeOffset? CooldownUntil(UsageStats? usage, long nowMs)
+    internal static DateTimeOffset? CooldownUntil(UsageStats? usage, long nowMs)
     {
         if (usage is null)
         {

@@ -69,6 +69,12 @@ public sealed class StoredProfile
 
     public bool HasRefreshToken => HasText("refresh");
 
+    /// <summary>
+    /// The entry's <c>copyToAgents</c> (OpenClaw 6.x <c>agents add</c>: false keeps an api_key or token from being
+    /// copied, true lets an oauth profile be copied); null when it has none.
+    /// </summary>
+    public bool? CopyToAgents => Node["copyToAgents"] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? v.GetValue<bool>() : null;
+
     /// <summary>True for credentials that never expire: api keys, and tokens without a positive <c>expires</c>.</summary>
     public bool IsNonExpiring => Type == CredentialType.ApiKey || (Type == CredentialType.Token && ExpiresMs is null);
 

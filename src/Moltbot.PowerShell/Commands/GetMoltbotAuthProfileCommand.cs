@@ -46,65 +46,16 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
     protected override void ProcessItem()
     {
         // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
-        var agentPatterns = WildcardPatterns(nameof(Agent), Agent);
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
-        var agents = State.ListAgents();
-        var selected = new List<Core.Agents.AgentLocation>();
-        if (Agent is null)
-        {
-            selected.AddRange(agents);
-        }
-        else
-        {
-            for (var i = 0; i < Agent.Length; i++)
-            {
-                var name = Agent[i];
-                if (WildcardPattern.ContainsWildcardCharacters(name))
-                {
-                    var pattern = agentPatterns![i];
-                    selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
-                    continue;
-                }
-                var id = Core.State.AgentId.Normalize(name);
-                var match = agents.FirstOrDefault(a => a.Id == id);
-                if (match is null)
-                {
-                    WriteMoltbotError(State.AgentNotFound(name), name);
-                    continue;
-                }
-                if (!selected.Contains(match))
-                {
-                    selected.Add(match);
-                }
-            }
-        }
+        var selected = SelectAgents(Agent);
 
-        var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
         // Each store is read once: for the listing, and for the index of who else holds each refresh token (SharedWith),
         // which also reads the other agents and the external CLIs, once per command and only when a refresh token is listed.
-        var stores = new Dictionary<string, Core.Store.AuthProfileStore?>(StringComparer.Ordinal);
-        var readable = new List<(Core.Agents.AgentLocation Agent, Core.Store.AuthProfileStore? Store)>();
-        foreach (var agent in selected)
-        {
-            try
-            {
-                var store = agent.LoadStore();
-                stores[agent.Id] = store;
-                readable.Add((agent, store));
-            }
-            catch (MoltbotException ex)
-            {
-                // One unreadable store must not hide the others.
-                WriteMoltbotError(ex, agent.Store.Location);
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
-            }
-        }
+        var readable = LoadStores(selected);
+        var stores = readable.ToDictionary(r => r.Agent.Id, r => r.Store, StringComparer.Ordinal);
         Core.External.CredentialHolders? holders = null;
         if (readable.Any(r => r.Store?.Profiles.Any(p => p.Type == Core.Store.CredentialType.OAuth && p.HasRefreshToken) == true))
         {
@@ -133,13 +84,6 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
             }
         }
 
-        if (exactProfileIds is not null)
-        {
-            foreach (var missing in exactProfileIds.Where(id => !found.Contains(id)))
-            {
-                WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
-                    $"No agent has a profile '{missing}'" + (Agent is null ? "." : " among the agents selected."), missing), missing);
-            }
-        }
+        ReportProfilesNotFound(ProfileId, found, Agent is not null);
     }
 }

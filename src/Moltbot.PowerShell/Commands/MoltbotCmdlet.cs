@@ -146,6 +146,95 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return pattern;
     }
 
+    /// <summary>
+    /// The agents a wildcard list -Agent names, in the order given (every agent when null). A pattern that
+    /// PowerShell cannot parse stops the command (MoltbotInvalidWildcard); a plain name that is no agent is reported
+    /// (MoltbotAgentNotFound, with the closest names) and the others go on.
+    /// </summary>
+    internal List<AgentLocation> SelectAgents(string[]? names)
+    {
+        var patterns = WildcardPatterns("Agent", names);
+        var agents = State.ListAgents();
+        var selected = new List<AgentLocation>();
+        if (names is null)
+        {
+            selected.AddRange(agents);
+            return selected;
+        }
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i];
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = patterns![i];
+                selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
+                continue;
+            }
+            var id = Core.State.AgentId.Normalize(name);
+            var match = agents.FirstOrDefault(a => a.Id == id);
+            if (match is null)
+            {
+                WriteMoltbotError(State.AgentNotFound(name), name);
+                continue;
+            }
+            if (!selected.Contains(match))
+            {
+                selected.Add(match);
+            }
+        }
+        return selected;
+    }
+
+    /// <summary>
+    /// Reads the store of each agent once (null: the agent has none). A store that cannot be read is reported
+    /// (MoltbotStoreUnreadable, non-terminating) and left out: one unreadable store must not hide the others.
+    /// </summary>
+    internal List<(AgentLocation Agent, AuthProfileStore? Store)> LoadStores(IEnumerable<AgentLocation> agents)
+    {
+        var readable = new List<(AgentLocation Agent, AuthProfileStore? Store)>();
+        foreach (var agent in agents)
+        {
+            try
+            {
+                var store = agent.LoadStore();
+                if (store is not null)
+                {
+                    WarnOnce(store.Warnings);
+                }
+                readable.Add((agent, store));
+            }
+            catch (MoltbotException ex)
+            {
+                WriteMoltbotError(ex, agent.Store.Location);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+            {
+                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
+            }
+        }
+        return readable;
+    }
+
+    /// <summary>
+    /// Reports each name of a -ProfileId list without wildcards that no listed profile matched (MoltbotProfileNotFound,
+    /// non-terminating); returns whether there was one.
+    /// </summary>
+    internal bool ReportProfilesNotFound(string[]? profileIds, ISet<string> found, bool agentsNamed)
+    {
+        var any = false;
+        foreach (var missing in (profileIds ?? Array.Empty<string>()).Where(p => !WildcardPattern.ContainsWildcardCharacters(p))
+                     .Distinct(StringComparer.OrdinalIgnoreCase).Where(id => !found.Contains(id)))
+        {
+            any = true;
+            WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+                $"No agent has a profile '{missing}'" + (agentsNamed ? " among the agents selected." : "."), missing)
+            {
+                RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
+            }, missing);
+        }
+        return any;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>
@@ -287,6 +376,10 @@ internal static class ProfileMapper
     /// <summary>The rank each usable profile has among its provider's candidates, as the runtime would try them.</summary>
     public static Dictionary<string, int> Ranks(AuthProfileStore store, MoltbotState state, DateTimeOffset now) =>
         ProfileResolver.UsableRanks(store, state.Config, now);
+
+    /// <summary>A profile's expiry in local time; null when it never expires or has no usable expiry.</summary>
+    public static DateTime? ExpiryOf(StoredProfile profile) =>
+        profile.IsNonExpiring || profile.ExpiresMs is not { } ms ? null : DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, 253402300799999)).LocalDateTime;
 
     public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, DateTimeOffset now, IReadOnlyDictionary<string, int> ranks)
     {

@@ -27,6 +27,10 @@
         'Get-MoltbotState'
         'Get-MoltbotExternalCredential'
         'Import-MoltbotExternalCredential'
+        'Test-MoltbotAuthProfile'
+        'Set-MoltbotAuthProfile'
+        'Copy-MoltbotAuthProfile'
+        'Get-MoltbotAuthStatus'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
