@@ -292,6 +292,22 @@ public sealed class OpenClawConfig
     public string? ProviderBaseUrl(string provider) =>
         Root["models"] is JsonObject models && models["providers"] is JsonObject providers && providers[provider] is JsonObject entry ? Str(entry["baseUrl"]) : null;
 
+    /// <summary>Where the config names a profile: <c>auth.profiles</c> and each <c>auth.order.&lt;provider&gt;</c> listing it.</summary>
+    public IReadOnlyList<string> AuthReferences(string profileId)
+    {
+        var places = new List<string>();
+        var auth = AuthNode(create: false);
+        if (auth?["profiles"] is JsonObject profiles && profiles.ContainsKey(profileId))
+        {
+            places.Add("auth.profiles");
+        }
+        if (auth?["order"] is JsonObject order)
+        {
+            places.AddRange(order.Where(kv => kv.Value is JsonArray list && list.Any(n => Str(n) == profileId)).Select(kv => "auth.order." + kv.Key));
+        }
+        return places;
+    }
+
     /// <summary>Removes <c>auth.profiles[id]</c> and the id from every <c>auth.order</c> list.</summary>
     public bool RemoveAuthProfile(string profileId)
     {

@@ -186,7 +186,7 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         Throws.Moltbot(ErrorIds.ProfileInherited, MoltbotErrorKind.InvalidArgument, () => service.RemoveProfile(state.GetAgent("work"), "openai:default"));
         Assert.Contains("openai:default", StoreCell(dir.AgentDbPath("main")));
 
-        Assert.True(service.RemoveProfile(state.GetAgent("work"), "openai:work"));
+        Assert.NotNull(service.RemoveProfile(state.GetAgent("work"), "openai:work"));
         Assert.DoesNotContain("openai:work", StoreCell(dir.AgentDbPath("work")));
         Json.AssertDeepEqual("{\"version\":1}", JsonNode.Parse(StateCell(dir.AgentDbPath("work"))!));
     }

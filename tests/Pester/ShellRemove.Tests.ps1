@@ -1,0 +1,129 @@
+# Issue 15, points 3, 4, 13, 14: removing a profile, an agent and a provider login, from the user's side.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-BuiltModulePath) -Force
+
+    $script:ModulePath = Get-BuiltModulePath
+    $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+    function Read-Json([string] $Path) { Get-Content -Raw $Path | ConvertFrom-Json -AsHashtable }
+
+    function Invoke-UserLine([string] $Line) {
+        <# Runs one command line in a child pwsh on this state dir and returns what its host showed ("What if" lines
+           go to the host, not to a stream). #>
+        $script = "Import-Module '$($script:ModulePath)'; `$ErrorActionPreference = 'Continue'; $Line"
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+        $psi.Environment['OPENCLAW_STATE_DIR'] = $env:OPENCLAW_STATE_DIR
+        $psi.Environment['HOME'] = $TestDrive
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $stdout = $process.StandardOutput.ReadToEnd()
+        $process.WaitForExit()
+        $text = $stdout + "`n" + $stderr.Result
+        Add-TestTapRecord "ShellRemove child pwsh: $Line" $text
+        $text
+    }
+}
+
+AfterAll {
+    Remove-Item Env:OPENCLAW_STATE_DIR -ErrorAction Ignore
+}
+
+Describe 'Remove-MoltbotAuthProfile: every reference, every agent (points 3, 4)' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        $script:Config = Join-Path $script:State 'openclaw.json'
+        $script:MainStore = Join-Path $script:State 'agents/main/agent/auth-profiles.json'
+        $script:WorkStore = Join-Path $script:State 'agents/work/agent/auth-profiles.json'
+        New-MoltbotAgent work | Out-Null
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-TEAM') -ProfileId team -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-DEF') -NoGatewayRefresh
+        Set-MoltbotAuthOrder openrouter openrouter:team, openrouter:default -NoGatewayRefresh
+        Set-MoltbotAuthOrder openrouter openrouter:team, openrouter:default -Global -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-WORK') -ProfileId solo -Agent work -NoGatewayRefresh
+    }
+
+    It '15.3: Remove-MoltbotAuthProfile openrouter:team leaves no reference in openclaw.json, the store or another agent''s order' {
+        # work's own order names main's profile (as a hand edit or an older CLI leaves it)
+        $doc = Read-Json $script:WorkStore
+        $doc.order = @{ openrouter = @('openrouter:team', 'openrouter:solo') }
+        $doc | ConvertTo-Json -Depth 10 | Set-Content $script:WorkStore
+
+        Remove-MoltbotAuthProfile openrouter:team -Force -NoGatewayRefresh
+
+        $config = Read-Json $script:Config
+        $config.auth.profiles.Keys | Should -Not -Contain 'openrouter:team'
+        $config.auth.order.openrouter | Should -Be @('openrouter:default')
+        (Read-Json $script:MainStore).order.openrouter | Should -Be @('openrouter:default')
+        (Read-Json $script:WorkStore).order.openrouter | Should -Be @('openrouter:solo')
+        (Get-MoltbotAuthProfile -Agent work).OrderRank | Should -Not -BeNullOrEmpty
+        Get-Content -Raw $script:Config, $script:MainStore, $script:WorkStore | Should -Not -Match 'openrouter:team'
+    }
+
+    It '15.3: Remove -WhatIf shows each reference as its own "What if" line and changes nothing' {
+        $before = Get-TreeSnapshot $script:State
+        $lines = @((Invoke-UserLine 'Remove-MoltbotAuthProfile openrouter:team -WhatIf') -split "`n" | Where-Object { $_ -match '^What if' })
+        Get-TreeSnapshot $script:State | Should -Be $before
+        $lines.Count | Should -Be 4
+        ($lines -join "`n") | Should -Match "agent 'main' profiles"
+        ($lines -join "`n") | Should -Match "agent 'main' order.openrouter"
+        ($lines -join "`n") | Should -Match 'openclaw.json auth.profiles'
+        ($lines -join "`n") | Should -Match 'openclaw.json auth.order.openrouter'
+    }
+
+    It '15.3: removing a profile another agent still holds says that auth.profiles stays, and why' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-TEAM2') -ProfileId team -Agent work -NoGatewayRefresh
+        Remove-MoltbotAuthProfile openrouter:team -Agent main -Force -NoGatewayRefresh -InformationVariable info
+        $text = ($info | ForEach-Object { "$_" }) -join "`n"
+        $text | Should -Match "Kept 'openrouter:team' in openclaw.json auth.profiles: agent 'work' still holds it"
+        (Read-Json $script:Config).auth.profiles.Keys | Should -Contain 'openrouter:team'
+        (Read-Json $script:MainStore).profiles.Keys | Should -Not -Contain 'openrouter:team'
+        (Read-Json $script:WorkStore).profiles.Keys | Should -Contain 'openrouter:team'
+    }
+
+    It '15.4: Remove-MoltbotAuthProfile openrouter:solo finds the profile in agent work without -Agent' {
+        Remove-MoltbotAuthProfile openrouter:solo -Force -NoGatewayRefresh
+        (Read-Json $script:WorkStore).profiles.Keys | Should -Not -Contain 'openrouter:solo'
+        (Read-Json $script:Config).auth.profiles.Keys | Should -Not -Contain 'openrouter:solo'
+    }
+
+    It '15.4: Remove-MoltbotAuthProfile team (a short id, as Set accepts it) removes openrouter:team' {
+        Remove-MoltbotAuthProfile team -Force -NoGatewayRefresh -PassThru | ForEach-Object ProfileId | Should -Be 'openrouter:team'
+        (Read-Json $script:MainStore).profiles.Keys | Should -Not -Contain 'openrouter:team'
+    }
+
+    It '15.4: a short id that matches two providers is refused with the candidates' {
+        Set-MoltbotApiKey anthropic (ConvertTo-TestSecret 'sk-ant-api03-PESTER') -ProfileId team -NoGatewayRefresh
+        { Remove-MoltbotAuthProfile team -Force -NoGatewayRefresh } | Should -Throw -ErrorId 'MoltbotProfileIdAmbiguous,*' -ExpectedMessage "*'anthropic:team', 'openrouter:team'*"
+        (Read-Json $script:MainStore).profiles.Keys | Should -Contain 'openrouter:team'
+        (Read-Json $script:MainStore).profiles.Keys | Should -Contain 'anthropic:team'
+    }
+
+    It '15.4: a profile held by two agents is refused without -Agent, naming both; the pipeline removes both' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-TEAM2') -ProfileId team -Agent work -NoGatewayRefresh
+        $err = { Remove-MoltbotAuthProfile openrouter:team -Force -NoGatewayRefresh } | Should -Throw -ErrorId 'MoltbotProfileHeldByAgents,*' -PassThru
+        "$err" | Should -Match 'held by agents main, work'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        (Read-Json $script:MainStore).profiles.Keys | Should -Contain 'openrouter:team'
+
+        Get-MoltbotAuthProfile -ProfileId openrouter:team | Remove-MoltbotAuthProfile -Force -NoGatewayRefresh
+        (Read-Json $script:MainStore).profiles.Keys | Should -Not -Contain 'openrouter:team'
+        (Read-Json $script:WorkStore).profiles.Keys | Should -Not -Contain 'openrouter:team'
+        (Read-Json $script:Config).auth.profiles.Keys | Should -Not -Contain 'openrouter:team'
+    }
+
+    It '15.4: Remove-MoltbotAuthProfile -Agent nope says the agent does not exist' {
+        $err = { Remove-MoltbotAuthProfile openrouter:team -Agent wrok -Force -NoGatewayRefresh } | Should -Throw -ErrorId 'MoltbotAgentNotFound,*' -PassThru
+        "$err" | Should -Match "Did you mean 'work'"
+        Test-Path (Join-Path $script:State 'agents/wrok') | Should -BeFalse
+    }
+
+    It '15.4: a profile no agent holds is ProfileNotFound' {
+        Remove-MoltbotAuthProfile openrouter:nothing -Force -NoGatewayRefresh -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotProfileNotFound,*'
+        "$($e[0])" | Should -Match 'No agent holds'
+    }
+}
