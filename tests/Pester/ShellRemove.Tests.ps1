@@ -127,3 +127,72 @@ Describe 'Remove-MoltbotAuthProfile: every reference, every agent (points 3, 4)'
         "$($e[0])" | Should -Match 'No agent holds'
     }
 }
+
+Describe 'Remove-MoltbotAgent (point 13)' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        $script:Config = Join-Path $script:State 'openclaw.json'
+        $script:MainStore = Join-Path $script:State 'agents/main/agent/auth-profiles.json'
+        New-MoltbotAgent work | Out-Null
+        New-MoltbotAgent ops | Out-Null
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-MAIN') -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-WORK') -ProfileId only-work -Agent work -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-WORK2') -ProfileId shared -Agent work -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-OPS') -ProfileId shared -Agent ops -NoGatewayRefresh
+        Set-MoltbotAuthOrder openrouter openrouter:only-work, openrouter:default -Global -NoGatewayRefresh
+    }
+
+    It '15.13: Remove-MoltbotAgent work -Force removes its store, its agents.list entry and the references only it held' {
+        $out = Remove-MoltbotAgent work -Force -PassThru -NoGatewayRefresh -InformationVariable info
+        $out.Id | Should -Be 'work'
+        $out.ProfileCount | Should -Be 2
+        Test-Path (Join-Path $script:State 'agents/work/agent') | Should -BeFalse
+        Test-Path (Join-Path $script:State 'agents/work/sessions') | Should -BeTrue -Because 'sessions are kept, and said so'
+        Test-Path (Join-Path $script:State 'workspace-work') | Should -BeTrue
+        (($info | ForEach-Object { "$_" }) -join "`n") | Should -Match 'Kept .*agents/work/sessions'
+        $config = Read-Json $script:Config
+        $config.agents.list.id | Should -Be @('main', 'ops')
+        $config.auth.profiles.Keys | Should -Not -Contain 'openrouter:only-work'
+        $config.auth.profiles.Keys | Should -Contain 'openrouter:shared' -Because 'ops still holds it'
+        $config.auth.order.openrouter | Should -Be @('openrouter:default')
+        (Get-MoltbotAgent).Id | Should -Not -Contain 'work'
+        (Get-MoltbotAuthProfile -Agent ops).ProfileId | Should -Be 'openrouter:shared'
+    }
+
+    It '15.13: Remove-MoltbotAgent work -WhatIf lists each change and writes nothing' {
+        $before = Get-TreeSnapshot $script:State
+        $text = Invoke-UserLine 'Remove-MoltbotAgent work -WhatIf'
+        Get-TreeSnapshot $script:State | Should -Be $before
+        $text | Should -Match "What if: .*Remove the entry of agent 'work'.*agents.list"
+        $text | Should -Match "What if: .*Remove 'openrouter:only-work'.*openclaw.json auth.order.openrouter"
+        $text | Should -Match 'What if: .*Delete the file.*agents/work/agent/auth-profiles.json'
+    }
+
+    It '15.13: Remove-MoltbotAgent asks for confirmation (ConfirmImpact High)' {
+        (Get-Command Remove-MoltbotAgent).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact | Should -Be 'High'
+        $text = Invoke-UserLine 'Remove-MoltbotAgent work'   # -NonInteractive: the prompt cannot be answered
+        $text | Should -Match 'Confirm|NonInteractive|prompt'
+        Test-Path (Join-Path $script:State 'agents/work/agent/auth-profiles.json') | Should -BeTrue
+    }
+
+    It '15.13: Remove-MoltbotAgent main is refused' {
+        Remove-MoltbotAgent main -Force -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentIsDefault,*'
+        $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Test-Path $script:MainStore | Should -BeTrue
+    }
+
+    It '15.13: Remove-MoltbotAgent wrok says there is no such agent and names the closest' {
+        Remove-MoltbotAgent wrok -Force -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentNotFound,*'
+        "$($e[0])" | Should -Match "Did you mean 'work'"
+    }
+
+    It '15.13: Get-MoltbotAgent | Remove-MoltbotAgent removes each piped agent, refusing main and going on' {
+        Get-MoltbotAgent | Remove-MoltbotAgent -Force -NoGatewayRefresh -ErrorVariable e -ErrorAction SilentlyContinue
+        @($e).Count | Should -Be 1
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentIsDefault,*'
+        (Get-MoltbotAgent).Id | Should -Be @('main')
+        (Read-Json $script:Config).auth.profiles.Keys | Should -Be @('openrouter:default')
+    }
+}

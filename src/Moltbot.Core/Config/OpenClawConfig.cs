@@ -193,6 +193,25 @@ public sealed class OpenClawConfig
         return false;
     }
 
+    /// <summary>Removes every <c>agents.list</c> entry of an id; returns false when there is none.</summary>
+    public bool RemoveAgent(string agentId)
+    {
+        if (Root["agents"] is not JsonObject agents || agents["list"] is not JsonArray list)
+        {
+            return false;
+        }
+        var removed = false;
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i] is JsonObject existing && Str(existing["id"]) is { } id && AgentId.Normalize(id) == agentId)
+            {
+                list.RemoveAt(i);
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
     /// <summary><c>auth.profiles</c>: profile id to (provider, mode).</summary>
     public IReadOnlyDictionary<string, (string? Provider, string? Mode, string? Email)> AuthProfiles
     {

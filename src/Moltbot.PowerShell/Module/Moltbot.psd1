@@ -27,6 +27,7 @@
         'Get-MoltbotState'
         'Get-MoltbotExternalCredential'
         'Import-MoltbotExternalCredential'
+        'Remove-MoltbotAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
