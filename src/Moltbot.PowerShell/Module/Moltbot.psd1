@@ -28,6 +28,7 @@
         'Get-MoltbotExternalCredential'
         'Import-MoltbotExternalCredential'
         'Remove-MoltbotAgent'
+        'Disconnect-MoltbotProvider'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
