@@ -230,6 +230,14 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
             $refresh
         }
 
+        function Copy-LoginToWork {
+            # Agent work gets main's login as it is (the same refresh token), as a copied store would hold it.
+            New-MoltbotAgent work | Out-Null
+            $main = Get-Content -Raw (Join-Path $env:OPENCLAW_STATE_DIR 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
+            @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 |
+                Set-Content (Join-Path $env:OPENCLAW_STATE_DIR 'agents/work/agent/auth-profiles.json')
+        }
+
         function Invoke-IdpRefresh([string] $Refresh) {
             # What any client holding that refresh token would do next: a refresh at the idp. Returns the HTTP status.
             $r = Invoke-WebRequest -Method Post -Uri "$($script:Ready.issuer)/oauth/token" -SkipHttpErrorCheck -Body @{
@@ -282,10 +290,7 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
     It '15.14: a refresh token shared with another agent is not revoked: a warning, and the other agent stays signed in' {
         Connect-Test
         $refresh = Get-StoredRefresh
-        New-MoltbotAgent work | Out-Null
-        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
-        $workStore = Join-Path $script:State 'agents/work/agent/auth-profiles.json'
-        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 | Set-Content $workStore
+        Copy-LoginToWork
 
         $r = Disconnect-MoltbotProvider openai-codex -Agent main -Force -PassThru -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
         $r.Removed | Should -BeTrue
@@ -300,10 +305,7 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
     It '15.14: Disconnect-MoltbotProvider openai-codex signs out every agent holding the shared token, revoking it once' {
         Connect-Test
         $refresh = Get-StoredRefresh
-        New-MoltbotAgent work | Out-Null
-        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
-        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 |
-            Set-Content (Join-Path $script:State 'agents/work/agent/auth-profiles.json')
+        Copy-LoginToWork
 
         $r = @(Disconnect-MoltbotProvider openai-codex -Force -PassThru -NoGatewayRefresh)
         $r.Agent | Should -Be @('main', 'work')
@@ -315,10 +317,7 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
     It '15.14: Get-MoltbotAuthProfile -ProfileId openai-codex:default | Disconnect-MoltbotProvider revokes at the last holder' {
         Connect-Test
         $refresh = Get-StoredRefresh
-        New-MoltbotAgent work | Out-Null
-        $main = Get-Content -Raw (Join-Path $script:State 'agents/main/agent/auth-profiles.json') | ConvertFrom-Json -AsHashtable
-        @{ version = 1; profiles = @{ 'openai-codex:default' = $main.profiles['openai-codex:default'] } } | ConvertTo-Json -Depth 10 |
-            Set-Content (Join-Path $script:State 'agents/work/agent/auth-profiles.json')
+        Copy-LoginToWork
 
         $r = @(Get-MoltbotAuthProfile -ProfileId openai-codex:default | Disconnect-MoltbotProvider -Force -PassThru -NoGatewayRefresh -WarningAction SilentlyContinue)
         $r.Agent | Should -Be @('main', 'work')
@@ -336,6 +335,15 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
         $r.Reason | Should -Match 'api_key credential has no token the provider could revoke'
         ($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String) | Should -Match 'Not revoking'
         Get-MoltbotAuthProfile | Should -BeNullOrEmpty
+    }
+
+    It '15.14: agent names and Get-MoltbotAgent objects pipe into Disconnect-MoltbotProvider -Agent' {
+        New-MoltbotAgent work | Out-Null
+        New-MoltbotAgent ops | Out-Null
+        foreach ($a in 'main', 'work', 'ops') { Set-MoltbotApiKey openrouter (ConvertTo-TestSecret "sk-or-v1-PESTER-$a") -Agent $a -NoGatewayRefresh }
+        'work' | Disconnect-MoltbotProvider openrouter -Force -NoGatewayRefresh
+        Get-MoltbotAgent ops | Disconnect-MoltbotProvider openrouter -Force -NoGatewayRefresh
+        (Get-MoltbotAuthProfile | ForEach-Object { "$($_.Agent)/$($_.ProfileId)" }) | Should -Be @('main/openrouter:default')
     }
 
     It '15.14: Disconnect-MoltbotProvider -WhatIf names the revocation and each reference, and changes nothing' {

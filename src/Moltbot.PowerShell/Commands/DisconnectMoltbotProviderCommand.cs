@@ -37,8 +37,9 @@ public sealed class DisconnectMoltbotProviderCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? ProfileId { get; set; }
 
-    /// <summary>The agent to sign out; default: every agent.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <summary>The agent to sign out; default: every agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes' attribute, added at the merge)
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
