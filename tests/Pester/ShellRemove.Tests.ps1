@@ -357,3 +357,16 @@ Describe 'Disconnect-MoltbotProvider (point 14)' -Tag 'OAuth' {
         Invoke-IdpRefresh $refresh | Should -Be 200
     }
 }
+
+Describe 'Remove-MoltbotAuthProfile with a damaged store (point 4)' {
+    It '15.4: a store that cannot be read is named, not reported as "no profile", and is left untouched' {
+        $state = New-TestStateDir
+        New-MoltbotAgent work | Out-Null
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-PESTER-DMG') -Agent work -NoGatewayRefresh
+        $store = Join-Path $state 'agents/work/agent/auth-profiles.json'
+        Set-Content $store '{ "version": 1, "profiles": { "openrouter:default": '
+        $before = Get-Content -Raw $store
+        { Remove-MoltbotAuthProfile openrouter:default -Force -NoGatewayRefresh } | Should -Throw -ErrorId 'MoltbotStoreUnreadable,*'
+        Get-Content -Raw $store | Should -Be $before
+    }
+}

@@ -83,9 +83,14 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
             var id = CredentialService.ResolveShortId(input, store is null ? System.Array.Empty<AuthProfileStore>() : new[] { store });
             return (store?.Get(id) is null ? null : agent, id);
         }
-        var stores = state.ListAgents().Where(a => a.StoreExists).Select(SafeLoad).Where(s => s is not null).Select(s => s!);
+        var unreadable = new List<MoltbotException>();
+        var stores = state.ListAgents().Where(a => a.StoreExists).Select(a => SafeLoad(a, unreadable)).Where(s => s is not null).Select(s => s!).ToList();
         var profileId = CredentialService.ResolveShortId(input, stores);
         var holders = new CredentialService(state).HoldersOf(profileId);
+        if (holders.Count == 0 && unreadable.Count > 0)
+        {
+            throw unreadable[0]; // the profile may be in the store that cannot be read: say that, not "no agent holds it"
+        }
         if (holders.Count > 1)
         {
             var names = string.Join(", ", holders.Select(h => h.Id));
@@ -98,14 +103,15 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         return (holders.Count == 1 ? holders[0] : null, profileId);
     }
 
-    private static AuthProfileStore? SafeLoad(AgentLocation agent)
+    private static AuthProfileStore? SafeLoad(AgentLocation agent, List<MoltbotException> unreadable)
     {
         try
         {
             return agent.LoadStore();
         }
-        catch (MoltbotException)
+        catch (MoltbotException ex)
         {
+            unreadable.Add(ex);
             return null;
         }
     }
