@@ -122,4 +122,15 @@ public static class ErrorIds
     public const string ProfileExists = "MoltbotProfileExists";
     /// <summary>Copy-MoltbotAuthProfile with the same agent as source and destination. InvalidArgument.</summary>
     public const string CopySameAgent = "MoltbotCopySameAgent";
+    // issue 15: remove
+    /// <summary>A short profile id (<c>team</c>) matches profiles of several providers. InvalidArgument.</summary>
+    public const string ProfileIdAmbiguous = "MoltbotProfileIdAmbiguous";
+    /// <summary>Without -Agent, the profile is held by several agents; name one. InvalidArgument.</summary>
+    public const string ProfileHeldByAgents = "MoltbotProfileHeldByAgents";
+    /// <summary>Remove-MoltbotAgent was asked to remove the default agent (or <c>main</c>). InvalidArgument.</summary>
+    public const string AgentIsDefault = "MoltbotAgentIsDefault";
+    /// <summary>Remove-MoltbotAgent on a SQLite-era state dir: left to <c>openclaw agents delete</c>. NotImplemented.</summary>
+    public const string AgentRemovalUnsupported = "MoltbotAgentRemovalUnsupported";
+    /// <summary>The provider refused or failed a token revocation (RFC 7009); nothing was removed. ConnectionError.</summary>
+    public const string RevocationFailed = "MoltbotRevocationFailed";
 }

@@ -302,13 +302,13 @@ public sealed class CredentialServiceTests : IDisposable
         service.SaveToken(state.GetAgent("ops"), "anthropic", "anthropic:default", Samples.SetupToken, null);
         service.SetGlobalOrder("anthropic", new[] { "anthropic:default" });
 
-        Assert.True(service.RemoveProfile(state.GetAgent("ops"), "anthropic:default"));
+        Assert.NotNull(service.RemoveProfile(state.GetAgent("ops"), "anthropic:default"));
         Assert.False(StoreOf("ops")["profiles"]!.AsObject().ContainsKey("anthropic:default"));
         Assert.True(StoreOf("main")["profiles"]!.AsObject().ContainsKey("anthropic:default"));
         Assert.NotNull(Config()["auth"]!["profiles"]!["anthropic:default"]);
         Assert.NotNull(Config()["auth"]!["order"]!["anthropic"]);
 
-        Assert.True(service.RemoveProfile(state.GetAgent("main"), "anthropic:default"));
+        Assert.NotNull(service.RemoveProfile(state.GetAgent("main"), "anthropic:default"));
         Assert.Null(Config()["auth"]!["profiles"]!["anthropic:default"]);
         Assert.Null(Config()["auth"]!["order"]?["anthropic"]);
     }
@@ -318,7 +318,7 @@ public sealed class CredentialServiceTests : IDisposable
     {
         _f.WriteStore("main", Samples.NodeStore);
         var (service, state) = New();
-        Assert.True(service.RemoveProfile(state.GetAgent("main"), "anthropic:work"));
+        Assert.NotNull(service.RemoveProfile(state.GetAgent("main"), "anthropic:work"));
         var store = StoreOf("main");
         Assert.Null(store["profiles"]!["anthropic:work"]);
         Json.AssertDeepEqual("[\"anthropic:default\"]", store["order"]!["anthropic"]);
@@ -334,10 +334,10 @@ public sealed class CredentialServiceTests : IDisposable
         _f.WriteConfig("{auth: {profiles: {'anthropic:nope': {provider: 'anthropic', mode: 'token'}}}}");
         var configBefore = File.ReadAllBytes(_f.ConfigPath);
         var (service, state) = New();
-        Assert.False(service.RemoveProfile(state.GetAgent("main"), "anthropic:nope"));
+        Assert.Null(service.RemoveProfile(state.GetAgent("main"), "anthropic:nope"));
         Assert.Equal(Samples.NodeStore, File.ReadAllText(path));
         Assert.Equal(configBefore, File.ReadAllBytes(_f.ConfigPath));
-        Assert.False(service.RemoveProfile(state.GetAgent("ghost"), "anthropic:nope"));
+        Assert.Null(service.RemoveProfile(state.GetAgent("ghost"), "anthropic:nope"));
         Assert.False(File.Exists(_f.StorePathOf("ghost")));
     }
 }

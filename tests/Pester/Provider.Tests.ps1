@@ -55,7 +55,8 @@ Describe 'Get-MoltbotProvider' {
         ($codex.Endpoints | ForEach-Object { "$($_.Name)=$($_.Url)" }) | Should -Be @(
             'authorize=https://auth.openai.com/oauth/authorize', 'token=https://auth.openai.com/oauth/token',
             'deviceUsercode=https://auth.openai.com/api/accounts/deviceauth/usercode', 'deviceToken=https://auth.openai.com/api/accounts/deviceauth/token',
-            'deviceVerification=https://auth.openai.com/codex/device', 'deviceCallback=https://auth.openai.com/deviceauth/callback')
+            'deviceVerification=https://auth.openai.com/codex/device', 'deviceCallback=https://auth.openai.com/deviceauth/callback',
+            'revoke=https://auth.openai.com/oauth/revoke')
 
         $secrets = @($script:Registry | Where-Object PublicClientSecret | ForEach-Object PublicClientSecret)
         $text = ($all | ConvertTo-Json -Depth 5) + ($all | Format-List | Out-String -Width 400) + ($all | Format-Table | Out-String -Width 400)

@@ -1,18 +1,35 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading;
 using Moltbot.Core.Config;
 using Moltbot.Core.IO;
 using Moltbot.Core.Locking;
+using Moltbot.Core.Profiles;
 using Moltbot.Core.State;
+using Moltbot.Core.Store;
 
 namespace Moltbot.Core.Agents;
 
 /// <summary>What <see cref="AgentService.Create"/> is asked to make.</summary>
 public sealed record NewAgentRequest(string Name, string? Workspace = null, string? AgentDir = null, string? Model = null, bool Force = false);
 
-/// <summary>Creates agents the way <c>openclaw agents add --non-interactive</c> does.</summary>
+/// <summary>
+/// What removing an agent takes away and keeps: the removal of each of its profiles (with the references elsewhere that
+/// only it held), its <c>agents.list</c> entry, its credential files or agent dir, and the folders it keeps (workspace,
+/// sessions) with the reason.
+/// </summary>
+public sealed record AgentRemoval(
+    AgentLocation Agent,
+    IReadOnlyList<ProfileRemoval> Profiles,
+    bool RemovesConfigEntry,
+    IReadOnlyList<string> Files,
+    string? Folder,
+    IReadOnlyList<(string Path, string Reason)> Kept);
+
+/// <summary>Creates agents the way <c>openclaw agents add --non-interactive</c> does, and removes them.</summary>
 public sealed class AgentService
 {
     private readonly MoltbotState _state;
@@ -117,5 +134,91 @@ public sealed class AgentService
         SecureFile.EnsureDirectory(Path.Combine(_state.Paths.AgentsDir, id, "sessions"));
         SecureFile.EnsureDirectory(workspace);
         return _state.GetAgent(id);
+    }
+
+    /// <summary>The files of an agent dir that hold its credentials (the store, era B's state file, the runtime cache).</summary>
+    private static readonly string[] CredentialFiles = { AuthStoreFile.FileName, "auth-state.json", "auth.json" };
+
+    /// <summary>
+    /// What <see cref="Remove"/> would do, read without writing. The agent must exist (<c>MoltbotAgentNotFound</c>)
+    /// and must not be the default agent or <c>main</c> (<c>MoltbotAgentIsDefault</c>: OpenClaw always has it); a
+    /// SQLite-era state dir is left to <c>openclaw agents delete</c> (<c>MoltbotAgentRemovalUnsupported</c>).
+    /// </summary>
+    public AgentRemoval PlanRemove(string name)
+    {
+        var agent = _state.RequireAgent(name);
+        if (agent.IsDefault || AgentId.IsDefault(agent.Id))
+        {
+            throw new MoltbotException(ErrorIds.AgentIsDefault, MoltbotErrorKind.InvalidArgument,
+                $"The agent '{agent.Id}' is {(agent.IsDefault ? "the default agent" : "OpenClaw's main agent")} and cannot be removed.", agent.Id)
+            {
+                RecommendedAction = "Remove its profiles with Remove-MoltbotAuthProfile instead, or make another agent the default (agents.list 'default: true') first.",
+            };
+        }
+        var layout = _state.Layout;
+        if (layout.IsSqlite || layout.PendingSqlite)
+        {
+            throw new MoltbotException(ErrorIds.AgentRemovalUnsupported, MoltbotErrorKind.NotImplemented,
+                $"The agent '{agent.Id}' lives in a SQLite-era state dir (OpenClaw 2026.6.5+), whose agent databases are registered in the state database; Moltbot does not remove them.", agent.Id)
+            {
+                RecommendedAction = $"Run 'openclaw agents delete {agent.Id}', which unregisters its databases and moves its folders to the trash.",
+            };
+        }
+        var credentials = new CredentialService(_state, _lockOptions);
+        var store = agent.LoadStore();
+        var profiles = agent.StoreExists && store is not null
+            ? store.Profiles.Select(p => credentials.PlanRemoval(agent, p.Id)).Where(p => p is not null).Select(p => p!).ToList()
+            : new List<ProfileRemoval>();
+        var ownFolder = string.Equals(Path.GetFullPath(agent.AgentDir), Path.GetFullPath(_state.Paths.DefaultAgentDir(agent.Id)), StringComparison.Ordinal);
+        var files = CredentialFiles.Select(f => Path.Combine(agent.AgentDir, f)).Where(File.Exists).ToList();
+        var kept = new List<(string, string)>();
+        if (!ownFolder && agent.DirectoryExists)
+        {
+            kept.Add((agent.AgentDir, "a configured agentDir outside the state dir: only its credential files are removed"));
+        }
+        var sessions = Path.Combine(_state.Paths.AgentsDir, agent.Id, "sessions");
+        if (Directory.Exists(sessions))
+        {
+            kept.Add((sessions, "session transcripts are not credentials; remove them by hand when no longer wanted"));
+        }
+        if (agent.Workspace is { } workspace && Directory.Exists(StatePaths.ExpandTilde(workspace, _state.Paths.Home)))
+        {
+            kept.Add((workspace, "the workspace holds the user's files; remove it by hand when no longer wanted"));
+        }
+        return new AgentRemoval(agent, profiles, agent.InConfig, files, ownFolder && agent.DirectoryExists ? agent.AgentDir : null, kept);
+    }
+
+    /// <summary>
+    /// Removes an agent as <see cref="PlanRemove"/> describes: each profile through
+    /// <see cref="CredentialService.RemoveProfile"/> (its store, the dangling orders elsewhere, the config references
+    /// only it held), then its <c>agents.list</c> entry under the config lock, then its credential files under the
+    /// store lock, and its agent dir when it is the default <c>agents/&lt;id&gt;/agent</c>. Workspace and sessions stay.
+    /// </summary>
+    public AgentRemoval Remove(string name, CancellationToken cancellationToken = default)
+    {
+        var plan = PlanRemove(name);
+        var agent = plan.Agent;
+        var credentials = new CredentialService(_state, _lockOptions);
+        var done = plan.Profiles.Select(p => credentials.RemoveProfile(agent, p.ProfileId, cancellationToken)).Where(p => p is not null).Select(p => p!).ToList();
+        if (plan.RemovesConfigEntry)
+        {
+            OpenClawConfig.Update(_state.Paths.ConfigPath, config => config.RemoveAgent(agent.Id), changed => changed, _lockOptions, cancellationToken);
+            _state.Refresh();
+        }
+        if (agent.DirectoryExists)
+        {
+            using (FileLock.Acquire(agent.StorePath, _lockOptions, cancellationToken))
+            {
+                foreach (var file in CredentialFiles.Select(f => Path.Combine(agent.AgentDir, f)))
+                {
+                    File.Delete(file);
+                }
+            }
+            if (plan.Folder is { } folder)
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        return plan with { Profiles = done };
     }
 }

@@ -193,6 +193,25 @@ public sealed class OpenClawConfig
         return false;
     }
 
+    /// <summary>Removes every <c>agents.list</c> entry of an id; returns false when there is none.</summary>
+    public bool RemoveAgent(string agentId)
+    {
+        if (Root["agents"] is not JsonObject agents || agents["list"] is not JsonArray list)
+        {
+            return false;
+        }
+        var removed = false;
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i] is JsonObject existing && Str(existing["id"]) is { } id && AgentId.Normalize(id) == agentId)
+            {
+                list.RemoveAt(i);
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
     /// <summary><c>auth.profiles</c>: profile id to (provider, mode).</summary>
     public IReadOnlyDictionary<string, (string? Provider, string? Mode, string? Email)> AuthProfiles
     {
@@ -325,6 +344,22 @@ public sealed class OpenClawConfig
     /// <summary><c>models.providers[provider].baseUrl</c>, or null.</summary>
     public string? ProviderBaseUrl(string provider) =>
         Root["models"] is JsonObject models && models["providers"] is JsonObject providers && providers[provider] is JsonObject entry ? Str(entry["baseUrl"]) : null;
+
+    /// <summary>Where the config names a profile: <c>auth.profiles</c> and each <c>auth.order.&lt;provider&gt;</c> listing it.</summary>
+    public IReadOnlyList<string> AuthReferences(string profileId)
+    {
+        var places = new List<string>();
+        var auth = AuthNode(create: false);
+        if (auth?["profiles"] is JsonObject profiles && profiles.ContainsKey(profileId))
+        {
+            places.Add("auth.profiles");
+        }
+        if (auth?["order"] is JsonObject order)
+        {
+            places.AddRange(order.Where(kv => kv.Value is JsonArray list && list.Any(n => Str(n) == profileId)).Select(kv => "auth.order." + kv.Key));
+        }
+        return places;
+    }
 
     /// <summary>Removes <c>auth.profiles[id]</c> and the id from every <c>auth.order</c> list.</summary>
     public bool RemoveAuthProfile(string profileId)

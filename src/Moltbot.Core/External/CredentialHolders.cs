@@ -137,6 +137,10 @@ public sealed class CredentialHolders
         }
     }
 
+    /// <summary>The <see cref="Fingerprint"/> of a profile's refresh token, or null when it holds none.</summary>
+    public static string? FingerprintOf(StoredProfile profile) =>
+        profile.GetString("refresh") is { Length: > 0 } refresh ? Fingerprint(refresh) : null;
+
     /// <summary>Every holder of <paramref name="refresh"/>.</summary>
     public IReadOnlyList<CredentialHolder> HoldersOf(string? refresh) =>
         string.IsNullOrEmpty(refresh) || !_byFingerprint.TryGetValue(Fingerprint(refresh), out var list)

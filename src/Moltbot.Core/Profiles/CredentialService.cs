@@ -119,27 +119,122 @@ public sealed class CredentialService
     }
 
     /// <summary>
-    /// Removes a profile from an agent's store (and its order, lastGood and usage entries). The config's
-    /// <c>auth.profiles</c> entry and <c>auth.order</c> mentions go too, unless another agent still holds that id.
-    /// Returns false when the agent had no such profile.
+    /// What <see cref="RemoveProfile"/> would take away, read without writing: the agent's own entries, the dangling
+    /// mentions in the orders of agents that do not hold the id, and the config's <c>auth.profiles</c> and
+    /// <c>auth.order</c> entries, which stay (kept, with the reason) while another agent still holds that id. Null when
+    /// the agent has no such profile.
     /// </summary>
-    public bool RemoveProfile(AgentLocation agent, string profileId, CancellationToken cancellationToken = default)
+    public ProfileRemoval? PlanRemoval(AgentLocation agent, string profileId)
     {
-        _ = _state.Config;
-        var removed = agent.Store.Update(store => store.Remove(profileId), UpdateOptions, cancellationToken);
-        if (!removed)
+        var config = _state.Config;
+        var store = agent.Store.Load();
+        if (store?.Get(profileId) is null)
         {
-            return false;
+            return null;
         }
-        var stillUsed = _state.ListAgents()
-            .Where(a => a.AgentDir != agent.AgentDir && a.StoreExists)
-            .Any(a => SafeContains(a, profileId));
-        if (!stillUsed)
+        var references = store.References(profileId)
+            .Select(place => new ProfileReference(agent.Id, place, agent.Store.Location))
+            .ToList();
+        var holders = new List<string>();
+        var dangling = new List<AgentLocation>();
+        foreach (var other in _state.ListAgents().Where(a => a.AgentDir != agent.AgentDir && a.StoreExists))
+        {
+            AuthProfileStore? otherStore;
+            try
+            {
+                otherStore = other.Store.Load();
+            }
+            catch (MoltbotException)
+            {
+                holders.Add($"agent '{other.Id}' (its store cannot be read, so it may hold it)");
+                continue;
+            }
+            if (otherStore is null)
+            {
+                continue;
+            }
+            if (HoldsOwn(otherStore, profileId))
+            {
+                holders.Add($"agent '{other.Id}' still holds it");
+                continue;
+            }
+            // An inherited copy goes with the shared store's entry; what the agent's own store names beside it dangles.
+            var places = otherStore.References(profileId).Where(p => p != "profiles").ToList();
+            if (places.Count > 0)
+            {
+                dangling.Add(other);
+                references.AddRange(places.Select(place => new ProfileReference(other.Id, place, other.Store.Location)));
+            }
+        }
+        var reason = holders.Count == 0 ? null : string.Join("; ", holders);
+        references.AddRange(config.AuthReferences(profileId)
+            .Select(place => new ProfileReference(null, place, _state.Paths.ConfigPath, Kept: reason is not null, Reason: reason)));
+        return new ProfileRemoval(agent.Id, profileId, references)
+        {
+            RemovesConfigEntries = reason is null,
+            DanglingIn = dangling,
+        };
+    }
+
+    /// <summary>
+    /// Removes a profile from an agent's store (and its order, lastGood and usage entries), the mentions of it left in
+    /// the orders of agents that do not hold it, and the config's <c>auth.profiles</c> entry and <c>auth.order</c>
+    /// mentions unless another agent still holds that id: the <see cref="PlanRemoval"/>, carried out, each store under
+    /// its own lock and the config under the config lock. Null when the agent had no such profile.
+    /// </summary>
+    public ProfileRemoval? RemoveProfile(AgentLocation agent, string profileId, CancellationToken cancellationToken = default)
+    {
+        var plan = PlanRemoval(agent, profileId);
+        if (plan is null || !agent.Store.Update(store => store.Remove(profileId), UpdateOptions, cancellationToken))
+        {
+            return null;
+        }
+        foreach (var other in plan.DanglingIn)
+        {
+            // Decided again inside the lock: a profile stored there since the plan is a holder's, and stays named.
+            other.Store.Update(store => store.Contains(profileId) ? false : store.RemoveReferences(profileId), UpdateOptions, cancellationToken);
+        }
+        if (plan.RemovesConfigEntries)
         {
             OpenClawConfig.Update(_state.Paths.ConfigPath, config => config.RemoveAuthProfile(profileId), changed => changed, _lockOptions, cancellationToken);
-            _state.Refresh();
         }
-        return true;
+        _state.Refresh();
+        return plan;
+    }
+
+    /// <summary>
+    /// The agents holding a profile of their own (an inherited copy is the shared store's, so not counted), for a
+    /// removal without -Agent. An agent whose store cannot be read is skipped.
+    /// </summary>
+    public IReadOnlyList<AgentLocation> HoldersOf(string profileId) =>
+        _state.ListAgents().Where(a => a.StoreExists && Holds(a, profileId) == true).ToList();
+
+    /// <summary>
+    /// The full id a short one (<c>team</c>) stands for among the ids <paramref name="agents"/> hold, as
+    /// <see cref="ProviderId.ResolveProfileId"/> would make it for some provider; a full id is returned as given.
+    /// Several providers match: typed <c>MoltbotProfileIdAmbiguous</c> naming the candidates. None: the input.
+    /// </summary>
+    public static string ResolveShortId(string input, IEnumerable<AuthProfileStore> stores)
+    {
+        var value = input.Trim();
+        if (value.Contains(':'))
+        {
+            return value;
+        }
+        var suffix = ":" + ProviderId.Slug(value);
+        var matches = stores.SelectMany(s => s.Profiles).Select(p => p.Id)
+            .Where(id => id.EndsWith(suffix, StringComparison.Ordinal) && id.IndexOf(':') == id.Length - suffix.Length)
+            .Distinct(StringComparer.Ordinal).OrderBy(id => id, StringComparer.Ordinal).ToList();
+        return matches.Count switch
+        {
+            0 => value,
+            1 => matches[0],
+            _ => throw new MoltbotException(ErrorIds.ProfileIdAmbiguous, MoltbotErrorKind.InvalidArgument,
+                $"'{value}' could mean {string.Join(", ", matches.Select(m => $"'{m}'"))}.", value)
+            {
+                RecommendedAction = "Give the full profile id (provider:name).",
+            },
+        };
     }
 
     /// <summary>
@@ -389,19 +484,22 @@ public sealed class CredentialService
         return known;
     }
 
-    private static bool SafeContains(AgentLocation agent, string profileId)
+    /// <summary>Whether the agent holds a profile of its own: null when its store cannot be read.</summary>
+    private static bool? Holds(AgentLocation agent, string profileId)
     {
         try
         {
-            var store = agent.Store.Load();
-            // an inherited copy is the shared store's own entry, not another holder
-            return store?.Get(profileId) is not null && store.SourceOf(profileId) is not { Inherited: true };
+            return agent.Store.Load() is { } store && HoldsOwn(store, profileId);
         }
         catch (MoltbotException)
         {
-            return true; // cannot tell: keep the config entry
+            return null;
         }
     }
+
+    /// <summary>Whether a store holds a profile of its own: an inherited copy is the shared store's entry, not another holder.</summary>
+    private static bool HoldsOwn(AuthProfileStore store, string profileId) =>
+        store.Get(profileId) is not null && store.SourceOf(profileId) is not { Inherited: true };
 
     /// <summary>The typed error for a profile id that <paramref name="where"/> (<c>agent 'x'</c>, ...) does not hold.</summary>
     public static MoltbotException UnknownProfile(string id, string where) =>

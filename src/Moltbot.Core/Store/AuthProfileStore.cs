@@ -212,6 +212,43 @@ public sealed class AuthProfileStore
         {
             return false;
         }
+        RemoveReferences(profileId);
+        return true;
+    }
+
+    /// <summary>
+    /// Where this store names a profile, one entry per place (<c>profiles</c>, <c>order.&lt;provider&gt;</c>,
+    /// <c>lastGood.&lt;provider&gt;</c>, <c>usageStats</c>): what <see cref="Remove"/> takes away.
+    /// </summary>
+    public IReadOnlyList<string> References(string profileId)
+    {
+        var places = new List<string>();
+        if (Root["profiles"] is JsonObject profiles && profiles.ContainsKey(profileId))
+        {
+            places.Add("profiles");
+        }
+        if (Root["order"] is JsonObject order)
+        {
+            places.AddRange(order.Where(kv => kv.Value is JsonArray list && list.Any(n => IsString(n, profileId))).Select(kv => "order." + kv.Key));
+        }
+        if (Root["lastGood"] is JsonObject lastGood)
+        {
+            places.AddRange(lastGood.Where(kv => IsString(kv.Value, profileId)).Select(kv => "lastGood." + kv.Key));
+        }
+        if (Root["usageStats"] is JsonObject usage && usage.ContainsKey(profileId))
+        {
+            places.Add("usageStats");
+        }
+        return places;
+    }
+
+    /// <summary>
+    /// Removes every mention of a profile id outside <c>profiles</c>: order lists (a list left empty is removed),
+    /// lastGood entries and usage stats. Returns true when something went.
+    /// </summary>
+    public bool RemoveReferences(string profileId)
+    {
+        var changed = false;
         if (Root["order"] is JsonObject order)
         {
             foreach (var provider in order.Select(kv => kv.Key).ToList())
@@ -222,10 +259,12 @@ public sealed class AuthProfileStore
                     if (kept.Length == 0)
                     {
                         order.Remove(provider);
+                        changed = true;
                     }
                     else if (kept.Length != list.Count)
                     {
                         order[provider] = new JsonArray(kept);
+                        changed = true;
                     }
                 }
             }
@@ -235,13 +274,14 @@ public sealed class AuthProfileStore
             foreach (var provider in lastGood.Where(kv => IsString(kv.Value, profileId)).Select(kv => kv.Key).ToList())
             {
                 lastGood.Remove(provider);
+                changed = true;
             }
         }
-        if (Root["usageStats"] is JsonObject usage)
+        if (Root["usageStats"] is JsonObject usage && usage.Remove(profileId))
         {
-            usage.Remove(profileId);
+            changed = true;
         }
-        return true;
+        return changed;
     }
 
     /// <summary>The per-agent order of a provider, or null when the store has none.</summary>

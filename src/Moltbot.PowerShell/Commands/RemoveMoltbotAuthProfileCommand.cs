@@ -1,13 +1,17 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using Moltbot.Completers;
 using Moltbot.Core;
+using Moltbot.Core.Agents;
 using Moltbot.Core.Profiles;
+using Moltbot.Core.Store;
 using Moltbot.Models;
 
 namespace Moltbot.Commands;
 
 /// <summary>
-/// <para type="synopsis">Removes a credential profile from an agent's store.</para>
+/// <para type="synopsis">Removes a credential profile from an agent's store, with every reference to it.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(MoltbotAuthProfile))]
@@ -15,12 +19,13 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 {
     internal override string GatewayOperation => "logout";
 
+    /// <summary>The profile id; a short id (<c>team</c>) means the one <c>&lt;provider&gt;:team</c> that is stored.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string ProfileId { get; set; } = null!;
 
-    /// <summary>The agent whose store holds the profile. Default: the configured default agent.</summary>
+    /// <summary>The agent whose store holds the profile. Default: the one agent that holds it.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
@@ -36,29 +41,113 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 
     protected override void ProcessItem()
     {
-        var agent = ResolveAgent(Agent);
-        var profileId = ProfileId.Trim();
-        var before = ReadProfile(agent, profileId);
-        if (before is null)
+        var (agent, profileId) = FindProfile(State, Agent, ProfileId);
+        if (agent is null)
         {
             WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
-                $"Agent '{agent.Id}' has no profile '{profileId}'.", profileId)
+                Agent is null ? $"No agent holds a profile '{profileId}'." : $"Agent '{State.RequireAgent(Agent).Id}' has no profile '{profileId}'.", profileId)
             {
                 RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
             }, profileId);
             return;
         }
-        if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.Store.Location})", $"Remove the {before.Type} profile '{profileId}'"))
+        var service = new CredentialService(State);
+        var plan = service.PlanRemoval(agent, profileId)!;
+        var before = ReadProfile(agent, profileId);
+        if (!ConfirmRemoval(this, plan, Force, $"Remove the {before?.Type} profile '{profileId}'"))
         {
             return;
         }
-        if (new CredentialService(State).RemoveProfile(agent, profileId, Cancellation))
+        if (service.RemoveProfile(agent, profileId, Cancellation) is { } done)
         {
-            WriteVerbose($"Removed '{profileId}' from {agent.Store.Location}.");
-            if (PassThru)
+            ReportRemoval(this, done);
+            if (PassThru && before is not null)
             {
                 WriteObject(before);
             }
+        }
+    }
+
+    /// <summary>
+    /// The agent and full id a removal means (the rule Remove-MoltbotAuthProfile and Disconnect-MoltbotProvider share):
+    /// with <paramref name="agentName"/> that agent, which must exist (<c>MoltbotAgentNotFound</c>); without it the one
+    /// agent holding the profile, refusing (<c>MoltbotProfileHeldByAgents</c>) when several do. A short id is resolved
+    /// among the ids those agents hold. The agent is null when none holds it.
+    /// </summary>
+    internal static (AgentLocation? Agent, string ProfileId) FindProfile(MoltbotState state, string? agentName, string input)
+    {
+        if (agentName is not null)
+        {
+            var agent = state.RequireAgent(agentName);
+            var store = agent.LoadStore();
+            var id = CredentialService.ResolveShortId(input, store is null ? System.Array.Empty<AuthProfileStore>() : new[] { store });
+            return (store?.Get(id) is null ? null : agent, id);
+        }
+        var unreadable = new List<MoltbotException>();
+        var stores = state.ListAgents().Where(a => a.StoreExists).Select(a => SafeLoad(a, unreadable)).Where(s => s is not null).Select(s => s!).ToList();
+        var profileId = CredentialService.ResolveShortId(input, stores);
+        var holders = new CredentialService(state).HoldersOf(profileId);
+        if (holders.Count == 0 && unreadable.Count > 0)
+        {
+            throw unreadable[0]; // the profile may be in the store that cannot be read: say that, not "no agent holds it"
+        }
+        if (holders.Count > 1)
+        {
+            var names = string.Join(", ", holders.Select(h => h.Id));
+            throw new MoltbotException(ErrorIds.ProfileHeldByAgents, MoltbotErrorKind.InvalidArgument,
+                $"The profile '{profileId}' is held by agents {names}; name the one to remove it from.", profileId)
+            {
+                RecommendedAction = $"Add -Agent {holders[0].Id} (or another of {names}), or pipe them all: Get-MoltbotAuthProfile -ProfileId '{profileId}' | Remove-MoltbotAuthProfile.",
+            };
+        }
+        return (holders.Count == 1 ? holders[0] : null, profileId);
+    }
+
+    private static AuthProfileStore? SafeLoad(AgentLocation agent, List<MoltbotException> unreadable)
+    {
+        try
+        {
+            return agent.LoadStore();
+        }
+        catch (MoltbotException ex)
+        {
+            unreadable.Add(ex);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// -WhatIf: one "What if" line per reference that would go (and a verbose line per one that stays). Otherwise one
+    /// confirmation naming them all, which -Force skips.
+    /// </summary>
+    internal static bool ConfirmRemoval(MoltbotCmdlet cmdlet, ProfileRemoval plan, bool force, string action)
+    {
+        if (cmdlet.WhatIfRequested)
+        {
+            foreach (var reference in plan.Removed)
+            {
+                cmdlet.ShouldProcess($"{reference.Where} ({reference.File})", $"Remove '{plan.ProfileId}'");
+            }
+            foreach (var reference in plan.Kept)
+            {
+                cmdlet.WriteVerbose($"Would keep '{plan.ProfileId}' in {reference.Where}: {reference.Reason}.");
+            }
+            return false;
+        }
+        var places = string.Join(", ", plan.Removed.Select(r => r.Where));
+        return cmdlet.ShouldProcessUnlessForced(force, $"agent '{plan.Agent}' ({places})", action);
+    }
+
+    /// <summary>Says what went (verbose) and what stayed and why (information stream, tag <c>Moltbot.ReferenceKept</c>).</summary>
+    internal static void ReportRemoval(MoltbotCmdlet cmdlet, ProfileRemoval done)
+    {
+        foreach (var reference in done.Removed)
+        {
+            cmdlet.WriteVerbose($"Removed '{done.ProfileId}' from {reference.Where} ({reference.File}).");
+        }
+        foreach (var reference in done.Kept)
+        {
+            cmdlet.WriteInformation($"Kept '{done.ProfileId}' in {reference.Where}: {reference.Reason}.", new[] { "Moltbot.ReferenceKept" });
         }
     }
 }

@@ -31,6 +31,8 @@
         'Set-MoltbotAuthProfile'
         'Copy-MoltbotAuthProfile'
         'Get-MoltbotAuthStatus'
+        'Remove-MoltbotAgent'
+        'Disconnect-MoltbotProvider'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

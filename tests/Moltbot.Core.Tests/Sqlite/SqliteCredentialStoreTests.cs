@@ -173,6 +173,22 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public void Removing_an_agent_of_a_sqlite_state_dir_is_left_to_openclaw_agents_delete_and_writes_nothing()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.AddAgent("work");
+        dir.PutAgentStore(dir.AgentDir("work"), "{\"version\":1,\"profiles\":{\"openai:work\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"k2\"}}}");
+        var before = StoreCell(dir.AgentDbPath("work"));
+        var state = State();
+        var service = new AgentService(state, StateFixture.Locks);
+
+        var error = Throws.Moltbot(ErrorIds.AgentRemovalUnsupported, MoltbotErrorKind.NotImplemented, () => service.Remove("work"));
+        Assert.Contains("openclaw agents delete work", error.RecommendedAction);
+        Assert.Equal(before, StoreCell(dir.AgentDbPath("work")));
+        Assert.NotNull(state.FindAgent("work"));
+    }
+
+    [Fact]
     public void Removing_an_inherited_profile_from_a_sub_agent_is_refused_and_an_own_one_goes()
     {
         var dir = SqliteFixtures.CreateC(_fx.StateDir);
@@ -186,7 +202,7 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         Throws.Moltbot(ErrorIds.ProfileInherited, MoltbotErrorKind.InvalidArgument, () => service.RemoveProfile(state.GetAgent("work"), "openai:default"));
         Assert.Contains("openai:default", StoreCell(dir.AgentDbPath("main")));
 
-        Assert.True(service.RemoveProfile(state.GetAgent("work"), "openai:work"));
+        Assert.NotNull(service.RemoveProfile(state.GetAgent("work"), "openai:work"));
         Assert.DoesNotContain("openai:work", StoreCell(dir.AgentDbPath("work")));
         Json.AssertDeepEqual("{\"version\":1}", JsonNode.Parse(StateCell(dir.AgentDbPath("work"))!));
     }

@@ -183,6 +183,8 @@ const configuration = {
     // RFC 8628 (--device-flow): the device authorization endpoint and the page the user opens.
     device_authorization: '/oauth/device/code',
     code_verification: '/oauth/device',
+    // RFC 7009 token revocation, where the real Codex CLI revokes on logout (auth.openai.com/oauth/revoke).
+    revocation: '/oauth/revoke',
   },
   scopes: SCOPES,
   claims: {
@@ -560,6 +562,7 @@ process.stdout.write(`${JSON.stringify({
   client_id: CLIENT_ID,
   authorization_endpoint: `${issuer}/oauth/authorize`,
   token_endpoint: `${issuer}/oauth/token`,
+  revocation_endpoint: `${issuer}/oauth/revoke`,
   ...(args['device-flow'] ? {
     device_authorization_endpoint: `${issuer}/oauth/device/code`,
     verification_uri: `${issuer}/oauth/device`,

@@ -245,17 +245,39 @@ public abstract class OAuthProvider
             new("grant_type", "refresh_token"),
             new("refresh_token", current.Refresh),
         };
-        var clientId = RefreshClientId(current, environment);
-        if (clientId is not null)
-        {
-            fields.Add(new("client_id", clientId));
-        }
-        var secret = RefreshClientSecret(current, environment);
-        if (secret is not null)
-        {
-            fields.Add(new("client_secret", secret));
-        }
+        fields.AddRange(ClientFields(current, environment));
         return fields;
+    }
+
+    /// <summary>The name of the RFC 7009 revocation endpoint in <see cref="Endpoints"/>, for a provider that offers one.</summary>
+    public const string RevocationEndpointName = "revoke";
+
+    /// <summary>Whether the provider revokes tokens (RFC 7009): it lists a <see cref="RevocationEndpointName"/> endpoint.</summary>
+    public bool Revokes => Endpoints.Any(e => e.Name == RevocationEndpointName);
+
+    /// <summary>The form of a revocation request of a refresh token: the token, its type hint, the client (and secret).</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, string>> RevocationFields(StoredCredentialView current, MoltbotEnvironment environment)
+    {
+        var fields = new List<KeyValuePair<string, string>>
+        {
+            new("token", current.Refresh),
+            new("token_type_hint", "refresh_token"),
+        };
+        fields.AddRange(ClientFields(current, environment));
+        return fields;
+    }
+
+    /// <summary>The client a refresh or revocation presents: <c>client_id</c> (and <c>client_secret</c>) when there is one.</summary>
+    private IEnumerable<KeyValuePair<string, string>> ClientFields(StoredCredentialView current, MoltbotEnvironment environment)
+    {
+        if (RefreshClientId(current, environment) is { } clientId)
+        {
+            yield return new("client_id", clientId);
+        }
+        if (RefreshClientSecret(current, environment) is { } secret)
+        {
+            yield return new("client_secret", secret);
+        }
     }
 
     /// <summary>The client id a refresh presents: the public one (overridable by <see cref="ClientVariables"/>).</summary>

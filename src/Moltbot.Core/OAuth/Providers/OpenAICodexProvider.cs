@@ -47,6 +47,7 @@ public sealed class OpenAICodexProvider : OAuthProvider
         new OAuthEndpoint("deviceToken", DefaultAuthority, "/api/accounts/deviceauth/token", AuthorityVariable, "device login: polled until the code is approved"),
         new OAuthEndpoint("deviceVerification", DefaultAuthority, "/codex/device", AuthorityVariable, "device login: the page where the code is entered"),
         new OAuthEndpoint("deviceCallback", DefaultAuthority, "/deviceauth/callback", AuthorityVariable, "device login: the redirect_uri of its code exchange (never listened on)"),
+        new OAuthEndpoint(RevocationEndpointName, DefaultAuthority, "/oauth/revoke", AuthorityVariable, "token revocation (RFC 7009), where the Codex CLI revokes on logout: Disconnect-MoltbotProvider"),
     };
 
     public override string ClientId => DefaultClientId;
