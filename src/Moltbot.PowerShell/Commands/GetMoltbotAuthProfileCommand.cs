@@ -16,7 +16,8 @@ namespace Moltbot.Commands;
 public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
 {
     /// <summary>Agent ids (wildcards). Without it, every agent.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]

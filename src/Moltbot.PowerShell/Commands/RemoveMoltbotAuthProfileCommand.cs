@@ -21,7 +21,8 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     public string ProfileId { get; set; } = null!;
 
     /// <summary>The agent whose store holds the profile. Default: the configured default agent.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

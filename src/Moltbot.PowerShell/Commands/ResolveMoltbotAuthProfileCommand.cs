@@ -22,7 +22,8 @@ public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
     [ValidateNotNullOrEmpty]
     public string? Provider { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -27,6 +27,13 @@ public sealed class MoltbotAgent
 
     public string StorePath { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The id again, under the name every <c>-Agent</c> parameter binds by property name, so that an agent pipes into
+    /// the cmdlets whose pipeline value is a secret (<c>Get-MoltbotAgent work | Set-MoltbotApiKey openai -ApiKey $k</c>).
+    /// </summary>
+    [Hidden]
+    public string Agent => Id;
+
     // Shown by the default views (through DisplayText; the properties keep the true values).
 
     [Hidden]
