@@ -125,3 +125,50 @@ Describe 'Point 7: agents and agent names pipe into every cmdlet with -Agent' {
         ($output -join "`n") | Should -Match "What if: .*agent 'main'"
     }
 }
+
+Describe 'Point 8: Get-MoltbotAuthOrder lists every order, like Get-MoltbotAuthProfile lists every profile' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        New-MoltbotAgent work | Out-Null
+        New-MoltbotAgent ops | Out-Null
+        $k = ConvertTo-TestSecret 'sk-or-v1-PIPESORDER0123456789'
+        foreach ($agent in 'main', 'work', 'ops') {
+            Set-MoltbotApiKey openrouter -ApiKey $k -Agent $agent
+            Set-MoltbotApiKey openrouter -ApiKey $k -Agent $agent -ProfileId second
+        }
+        Set-MoltbotAuthOrder openrouter 'openrouter:second', 'openrouter:default' -Agent work
+        Set-MoltbotAuthOrder openrouter 'openrouter:default' -Agent ops
+        Set-MoltbotAuthOrder openrouter 'openrouter:second' -Global
+    }
+
+    It '15.8: Get-MoltbotAuthOrder with no arguments shows every agent''s order and the global auth.order, each with its scope' {
+        $orders = Get-MoltbotAuthOrder
+        $orders | ForEach-Object { '{0}|{1}|{2}' -f $_.Scope, $_.Agent, ($_.ProfileId -join ',') } | Should -Be @(
+            # agents in Get-MoltbotAgent's order, then the global order
+            'Agent|ops|openrouter:default'
+            'Agent|work|openrouter:second,openrouter:default'
+            'Global||openrouter:second'
+        )
+        ($orders | Where-Object Scope -eq Global).Path | Should -Be (Join-Path $script:State 'openclaw.json')
+        ($orders | Where-Object Agent -eq work).Path | Should -Be (Join-Path $script:State 'agents/work/agent/auth-profiles.json')
+    }
+
+    It '15.8: Get-MoltbotAuthOrder -Agent w*, ops takes a wildcard list (no global), -Global alone only the global order' {
+        (Get-MoltbotAuthOrder -Agent w*, ops).Agent | Should -Be @('work', 'ops')
+        (Get-MoltbotAuthOrder -Agent w*, ops).Scope | Should -Not -Contain 'Global'
+        $global = Get-MoltbotAuthOrder -Global
+        $global.Scope | Should -Be @('Global')
+        (Get-MoltbotAuthOrder -Agent ops -Global).Scope | Should -Be @('Agent', 'Global')
+        (Get-MoltbotAuthOrder open* -Agent ops).ProfileId | Should -Be @('openrouter:default')
+    }
+
+    It '15.8: Get-MoltbotAuthOrder -Agent wrk, ops says MoltbotAgentNotFound (as Get-MoltbotAuthProfile does) and still lists ops' {
+        $orders = Get-MoltbotAuthOrder -Agent wrk, ops -ErrorVariable err -ErrorAction SilentlyContinue
+        $orders.Agent | Should -Be @('ops')
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentNotFound*'
+        $err[0].Exception.Message | Should -Match 'work'
+        Get-MoltbotAuthProfile -Agent wrk -ErrorVariable perr -ErrorAction SilentlyContinue | Out-Null
+        $perr[0].Exception.Message | Should -Be $err[0].Exception.Message
+        { Get-MoltbotAuthOrder -Agent '[' } | Should -Throw -ErrorId 'MoltbotInvalidWildcard*'
+    }
+}

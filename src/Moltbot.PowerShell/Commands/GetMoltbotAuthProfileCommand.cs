@@ -47,39 +47,9 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
     protected override void ProcessItem()
     {
         // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
-        var agentPatterns = WildcardPatterns(nameof(Agent), Agent);
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
-        var agents = State.ListAgents();
-        var selected = new List<Core.Agents.AgentLocation>();
-        if (Agent is null)
-        {
-            selected.AddRange(agents);
-        }
-        else
-        {
-            for (var i = 0; i < Agent.Length; i++)
-            {
-                var name = Agent[i];
-                if (WildcardPattern.ContainsWildcardCharacters(name))
-                {
-                    var pattern = agentPatterns![i];
-                    selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
-                    continue;
-                }
-                var id = Core.State.AgentId.Normalize(name);
-                var match = agents.FirstOrDefault(a => a.Id == id);
-                if (match is null)
-                {
-                    WriteMoltbotError(State.AgentNotFound(name), name);
-                    continue;
-                }
-                if (!selected.Contains(match))
-                {
-                    selected.Add(match);
-                }
-            }
-        }
+        var selected = SelectAgents(nameof(Agent), Agent);
 
         var exactProfileIds = ProfileId?.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -90,20 +60,10 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         var readable = new List<(Core.Agents.AgentLocation Agent, Core.Store.AuthProfileStore? Store)>();
         foreach (var agent in selected)
         {
-            try
+            if (TryLoadStore(agent, out var store))
             {
-                var store = agent.LoadStore();
                 stores[agent.Id] = store;
                 readable.Add((agent, store));
-            }
-            catch (MoltbotException ex)
-            {
-                // One unreadable store must not hide the others.
-                WriteMoltbotError(ex, agent.Store.Location);
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
             }
         }
         Core.External.CredentialHolders? holders = null;

@@ -146,6 +146,46 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return pattern;
     }
 
+    /// <summary>
+    /// The agents an <c>-Agent</c> list selects, the one rule of the listings (Get-MoltbotAuthProfile,
+    /// Get-MoltbotAuthOrder): every agent when the list is null; a wildcard matches agent ids; a literal name goes through
+    /// the agent-id rule, and one that names no agent is a non-terminating <c>MoltbotAgentNotFound</c> (with the closest
+    /// names) while the others are still listed. Each agent once, in the order named. A pattern PowerShell cannot parse
+    /// stops the command (<c>MoltbotInvalidWildcard</c>) before anything is listed.
+    /// </summary>
+    internal List<AgentLocation> SelectAgents(string parameterName, IReadOnlyList<string>? names)
+    {
+        var patterns = WildcardPatterns(parameterName, names);
+        var agents = State.ListAgents();
+        if (names is null)
+        {
+            return agents.ToList();
+        }
+        var selected = new List<AgentLocation>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = patterns![i];
+                selected.AddRange(agents.Where(a => pattern.IsMatch(a.Id) && !selected.Contains(a)));
+                continue;
+            }
+            var id = Core.State.AgentId.Normalize(name);
+            var match = agents.FirstOrDefault(a => a.Id == id);
+            if (match is null)
+            {
+                WriteMoltbotError(State.AgentNotFound(name), name);
+                continue;
+            }
+            if (!selected.Contains(match))
+            {
+                selected.Add(match);
+            }
+        }
+        return selected;
+    }
+
     protected override void StopProcessing() => _cancel.Cancel();
 
     /// <summary>
@@ -198,6 +238,29 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal static MoltbotException StoreUnreadable(AgentLocation agent, Exception ex) =>
         new(ErrorIds.StoreUnreadable, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData,
             $"The credentials of agent '{agent.Id}' ({agent.Store.Location}) cannot be read: {ex.Message}", agent.Store.Location, ex);
+
+    /// <summary>
+    /// Reads one agent's store for a listing: false, with the failure written as a non-terminating error, when it cannot
+    /// be read (one unreadable store must not hide the others). The store is null when the agent has none.
+    /// </summary>
+    internal bool TryLoadStore(AgentLocation agent, out AuthProfileStore? store)
+    {
+        try
+        {
+            store = agent.LoadStore();
+            return true;
+        }
+        catch (MoltbotException ex)
+        {
+            WriteMoltbotError(ex, agent.Store.Location);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
+        }
+        store = null;
+        return false;
+    }
 
     /// <summary>The agent named by -Agent, or the configured default agent.</summary>
     internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);

@@ -7,11 +7,17 @@ namespace Moltbot.Models;
 /// <summary>An explicit profile order for one provider: an agent's own (<c>order</c> in its store) or the global <c>auth.order</c>.</summary>
 public sealed class MoltbotAuthOrder
 {
+    /// <summary>The <see cref="Scope"/> of an agent's own order (<c>order</c> in its store).</summary>
+    public const string AgentScope = "Agent";
+
+    /// <summary>The <see cref="Scope"/> of <c>auth.order</c> in openclaw.json, for every agent without an order of its own.</summary>
+    public const string GlobalScope = "Global";
+
     /// <summary>The agent id, or null for the global order in openclaw.json.</summary>
     public string? Agent { get; set; }
 
-    /// <summary><c>Agent</c> or <c>Global</c>.</summary>
-    public string Scope { get; set; } = "Agent";
+    /// <summary><c>Agent</c> (the agent's own order) or <c>Global</c> (<c>auth.order</c> in openclaw.json).</summary>
+    public string Scope { get; set; } = AgentScope;
 
     public string Provider { get; set; } = string.Empty;
 
