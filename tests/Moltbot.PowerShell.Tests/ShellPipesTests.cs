@@ -111,3 +111,52 @@ public sealed class ShellPipesTests : IDisposable
         Assert.Equal("work", Assert.IsType<MoltbotAuthProfile>(Assert.Single(row.Output)).Agent);
     }
 }
+
+/// <summary>Point 9 for every output type, by reflection: what the views need is never what the exports carry.</summary>
+public sealed class ExportShapeTests
+{
+    private static readonly Type[] Models = typeof(MoltbotAuthProfile).Assembly.GetExportedTypes()
+        .Where(t => t.Namespace == "Moltbot.Models").ToArray();
+
+    [Fact]
+    public void Every_hidden_member_of_an_output_type_is_left_out_of_ConvertTo_Json()
+    {
+        var hidden = Models.SelectMany(t => t.GetProperties().Where(p => p.GetCustomAttribute<HiddenAttribute>() is not null).Select(p => (t, p))).ToList();
+        Assert.True(hidden.Count > 50);
+        foreach (var (type, property) in hidden)
+        {
+            Assert.True(property.GetCustomAttribute<Newtonsoft.Json.JsonIgnoreAttribute>() is not null, $"{type.Name}.{property.Name} is hidden but ConvertTo-Json would export it");
+        }
+        foreach (var property in Models.SelectMany(t => t.GetProperties()).Where(p => p.Name.EndsWith("Display", StringComparison.Ordinal) && p.Name != "DisplayName"))
+        {
+            Assert.True(property.GetCustomAttribute<HiddenAttribute>() is not null, $"{property.DeclaringType!.Name}.{property.Name} is a view-only member but not hidden");
+        }
+    }
+
+    [Fact]
+    public void Every_enum_of_an_output_type_is_exported_by_name()
+    {
+        var enums = Models.Where(t => t.IsEnum).ToList();
+        Assert.Contains(typeof(MoltbotProfileStatus), enums);
+        foreach (var type in enums)
+        {
+            var converter = type.GetCustomAttribute<Newtonsoft.Json.JsonConverterAttribute>();
+            Assert.True(converter?.ConverterType == typeof(Newtonsoft.Json.Converters.StringEnumConverter), $"{type.Name} would be exported as a number");
+        }
+    }
+
+    [Fact]
+    public void No_exported_date_is_year_9999_or_without_an_offset()
+    {
+        foreach (var property in Models.SelectMany(t => t.GetProperties()).Where(p => p.GetCustomAttribute<HiddenAttribute>() is null))
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            Assert.True(type != typeof(DateTime), $"{property.DeclaringType!.Name}.{property.Name} is an exported DateTime (no offset; MaxValue for never)");
+        }
+        var never = new MoltbotAuthProfile { Expires = DateTime.MaxValue };
+        Assert.Null(never.ExpiresAt);
+        Assert.False(never.HasExpiry);
+        var soon = new MoltbotAuthProfile { Expires = DateTime.Now.AddHours(1) };
+        Assert.Equal(TimeZoneInfo.Local.GetUtcOffset(soon.Expires), soon.ExpiresAt!.Value.Offset);
+    }
+}

@@ -172,3 +172,102 @@ Describe 'Point 8: Get-MoltbotAuthOrder lists every order, like Get-MoltbotAuthP
         { Get-MoltbotAuthOrder -Agent '[' } | Should -Throw -ErrorId 'MoltbotInvalidWildcard*'
     }
 }
+
+Describe 'Points 9-11: exports, table views and Rank' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        New-MoltbotAgent research | Out-Null
+        $k = ConvertTo-TestSecret 'sk-or-v1-PIPESEXPORT0123456789'
+        Set-MoltbotApiKey openrouter -ApiKey $k -ProfileId team-shared-key -Email 'someone@example.com'
+        Set-MoltbotApiKey openrouter -ApiKey $k -ProfileId backup
+        Set-MoltbotApiKey openai -ApiKey $k -Agent research -Email 'ops.team@example-company.com'
+        ConvertTo-TestSecret (New-TestSetupToken -Marker 'PIPESEXP') | Set-MoltbotSetupToken -ExpiresIn 30d
+        # An expired OAuth profile, as OpenClaw leaves one.
+        $store = Join-Path $script:State 'agents/main/agent/auth-profiles.json'
+        $doc = Get-Content -Raw $store | ConvertFrom-Json -AsHashtable
+        $doc.profiles['openai-codex:default'] = [ordered]@{ type = 'oauth'; provider = 'openai-codex'; access = 'a'; refresh = 'r'; expires = [DateTimeOffset]::UtcNow.AddHours(-2).ToUnixTimeMilliseconds(); accountId = 'acct-1' }
+        $doc.profiles['mistral:old'] = [ordered]@{ type = 'token'; provider = 'mistral'; token = 't'; expires = [DateTimeOffset]::UtcNow.AddHours(-2).ToUnixTimeMilliseconds() }
+        $doc | ConvertTo-Json -Depth 10 | Set-Content $store
+    }
+
+    It '15.9: Get-MoltbotAuthProfile | ConvertTo-Json gives status names, dates with offsets, null for never, no display-only properties' {
+        $json = Get-MoltbotAuthProfile | ConvertTo-Json
+        $json | Should -Not -Match 'Display"'
+        $json | Should -Not -Match '9999'
+        $json | Should -Not -Match '"Status":\s*\d'
+        $back = $json | ConvertFrom-Json -DateKind String
+        ($back | Where-Object ProfileId -eq 'openrouter:team-shared-key').Status | Should -Be 'Static'
+        ($back | Where-Object ProfileId -eq 'openrouter:team-shared-key').ExpiresAt | Should -BeNullOrEmpty
+        ($back | Where-Object ProfileId -eq 'openrouter:team-shared-key').HasExpiry | Should -BeFalse
+        ($back | Where-Object ProfileId -eq 'mistral:old').Status | Should -Be 'Expired'
+        $back.Status | Should -BeIn ([enum]::GetNames([Moltbot.Models.MoltbotProfileStatus]))
+        ($back | Where-Object ProfileId -eq 'anthropic:default').ExpiresAt | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$'
+        ($back | Where-Object ProfileId -eq 'anthropic:default').HasExpiry | Should -BeTrue
+        $back[0].PSObject.Properties.Name | Should -Not -Contain 'Expires'
+        $back[0].PSObject.Properties.Name | Should -Contain 'Rank'
+        $back[0].PSObject.Properties.Name | Should -Not -Contain 'OrderRank'
+    }
+
+    It '15.9: Export-Csv / ConvertTo-Csv of every listing reads well (names, offsets, empty for never, no display columns)' {
+        $csv = Join-Path $TestDrive 'profiles.csv'
+        Get-MoltbotAuthProfile | Export-Csv $csv
+        $rows = Import-Csv $csv
+        ($rows | Where-Object ProfileId -eq 'openrouter:backup').Status | Should -Be 'Static'
+        ($rows | Where-Object ProfileId -eq 'openrouter:backup').ExpiresAt | Should -Be ''
+        ([DateTimeOffset] ($rows | Where-Object ProfileId -eq 'anthropic:default').ExpiresAt).Offset | Should -Be ([DateTimeOffset]::Now.Offset)
+        (Get-Content -Raw $csv) | Should -Not -Match '9999|\w+Display\b'
+        foreach ($listing in { Get-MoltbotAgent }, { Get-MoltbotAuthOrder }, { Resolve-MoltbotAuthProfile openrouter }, { Get-MoltbotAccessToken -Provider openrouter }) {
+            $text = (& $listing | ConvertTo-Csv) -join "`n"
+            $text | Should -Not -Match '\w+Display\b|9999' -Because "$listing"
+            ((& $listing | ConvertTo-Json -Depth 3) -join "`n") | Should -Not -Match 'Display"|9999' -Because "$listing"
+        }
+        (Get-MoltbotAccessToken -Provider openrouter | ConvertTo-Json | ConvertFrom-Json).ExpiresAt | Should -BeNullOrEmpty
+    }
+
+    It '15.9: Where-Object Expires -lt (Get-Date) still returns exactly the expired profiles, never the ones without expiry' {
+        (Get-MoltbotAuthProfile | Where-Object Expires -lt (Get-Date)).ProfileId | Sort-Object | Should -Be @('mistral:old', 'openai-codex:default')
+        (Get-MoltbotAuthProfile | Sort-Object Expires | Select-Object -Last 1).HasExpiry | Should -BeFalse
+    }
+
+    It '15.10: the default tables keep whole headers and whole ids at 80 columns and use 160 columns' {
+        Set-MoltbotAuthOrder openrouter 'openrouter:team-shared-key', 'openrouter:backup' -Global
+        $views = @(
+            @{ Name = 'profiles'; Run = { Get-MoltbotAuthProfile }; Headers = 'ProfileId', 'Type', 'Status', 'Expires', 'Shared', 'Account'; Ids = 'openrouter:team-shared-key', 'openai-codex:default', 'anthropic:default', 'openai:default' }
+            @{ Name = 'agents'; Run = { Get-MoltbotAgent }; Headers = 'Id', 'Default', 'InConfig', 'Profiles', 'AgentDir'; Ids = 'main', 'research' }
+            @{ Name = 'orders'; Run = { Get-MoltbotAuthOrder }; Headers = 'Scope', 'Agent', 'Provider', 'ProfileId'; Ids = 'openrouter:team-shared-key' }
+            @{ Name = 'candidates'; Run = { Resolve-MoltbotAuthProfile openrouter }; Headers = 'Rank', 'ProfileId', 'Usable', 'Reason'; Ids = 'openrouter:team-shared-key', 'openrouter:backup' }
+        )
+        foreach ($view in $views) {
+            foreach ($width in 80, 160) {
+                $lines = (& $view.Run | Format-Table | Out-String -Width $width) -split "`r?`n"
+                $headerLines = for ($i = 1; $i -lt $lines.Count; $i++) { if ($lines[$i] -match '^-+(\s+-+)*\s*$') { $lines[$i - 1] } }
+                $headerLines | Should -Not -BeNullOrEmpty -Because "$($view.Name) at $width"
+                foreach ($header in $headerLines) {
+                    @(-split $header) | Should -Be $view.Headers -Because "$($view.Name) at ${width}: every header whole, on one line"
+                }
+                $text = $lines -join "`n"
+                foreach ($id in $view.Ids) { $text | Should -Match "(?m)(^|\s)$([regex]::Escape($id))(\s|,|$)" -Because "$($view.Name) at ${width}: '$id' whole" }
+                $lines | Where-Object { $_.Length -gt $width } | Should -BeNullOrEmpty
+            }
+        }
+        # The wide terminal shows the accounts whole; the profiles are grouped by agent.
+        $wide = Get-MoltbotAuthProfile | Out-String -Width 160
+        $wide | Should -Match 'ops\.team@example-company\.com'
+        $wide | Should -Match 'Agent: research'
+    }
+
+    It '15.11: Rank is the runtime''s position among the usable profiles, with or without an explicit order (OrderRank still answers)' {
+        $profiles = Get-MoltbotAuthProfile -Agent main -Provider openrouter
+        $profiles | Should -HaveCount 2
+        $candidates = Resolve-MoltbotAuthProfile openrouter | Where-Object Usable
+        foreach ($c in $candidates) { ($profiles | Where-Object ProfileId -eq $c.ProfileId).Rank | Should -Be $c.Rank }
+        (($profiles | ForEach-Object Rank | Sort-Object) -join ',') | Should -Be '1,2'
+        (Get-MoltbotAuthProfile -ProfileId mistral:old).Rank | Should -BeNullOrEmpty    # expired: skipped
+        (Get-MoltbotAuthProfile -ProfileId openai-codex:default).Rank | Should -Be 1     # expired, but refreshable: tried
+        Set-MoltbotAuthOrder openrouter 'openrouter:backup' -Agent main
+        (Get-MoltbotAuthProfile -ProfileId openrouter:backup).Rank | Should -Be 1
+        (Get-MoltbotAuthProfile -ProfileId openrouter:team-shared-key).Rank | Should -BeNullOrEmpty    # left out of the order
+        (Get-MoltbotAuthProfile -ProfileId openrouter:backup).OrderRank | Should -Be 1
+        (Get-Help Get-MoltbotAuthProfile -Full | Out-String) | Should -Match 'Rank. is the position'
+    }
+}

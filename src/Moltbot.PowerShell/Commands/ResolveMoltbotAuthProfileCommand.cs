@@ -52,7 +52,7 @@ public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
                 Usable = c.Usable,
                 Reason = c.Reason,
                 Pinned = c.Pinned && c.Usable,
-                CooldownUntil = c.CooldownUntil?.LocalDateTime,
+                CooldownUntil = c.CooldownUntil?.ToLocalTime(),
                 Model = modelRef?.Model,
                 PinnedProfileId = modelRef?.ProfileId,
             });

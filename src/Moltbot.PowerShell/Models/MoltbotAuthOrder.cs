@@ -2,6 +2,9 @@ using System;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>An explicit profile order for one provider: an agent's own (<c>order</c> in its store) or the global <c>auth.order</c>.</summary>
@@ -28,14 +31,14 @@ public sealed class MoltbotAuthOrder
 
     // Shown by the default view (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProviderDisplay => DisplayText.Escape(Provider);
 
     /// <summary>The profile ids, comma-separated and escaped.</summary>
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(string.Join(", ", ProfileId));
 
     public override string ToString() => DisplayText.Escape(Provider + ": " + string.Join(", ", ProfileId));
