@@ -215,10 +215,16 @@ Describe 'Points 9-11: exports, table views and Rank' {
         ($rows | Where-Object ProfileId -eq 'openrouter:backup').Status | Should -Be 'Static'
         ($rows | Where-Object ProfileId -eq 'openrouter:backup').ExpiresAt | Should -Be ''
         ([DateTimeOffset] ($rows | Where-Object ProfileId -eq 'anthropic:default').ExpiresAt).Offset | Should -Be ([DateTimeOffset]::Now.Offset)
-        (Get-Content -Raw $csv) | Should -Not -Match '9999|\w+Display\b'
+        (Get-Content -Raw $csv) | Should -Not -Match '9999|\w+Display\b|System\.|Moltbot\.Models'
+        ($rows | Where-Object ProfileId -eq 'openrouter:backup').SharedWith | Should -Be ''
+        # A list is one readable cell, not its type name.
+        Set-MoltbotAuthOrder openrouter 'openrouter:team-shared-key', 'openrouter:backup'
+        (Get-MoltbotAuthOrder | ConvertTo-Csv | ConvertFrom-Csv).ProfileId | Should -Be 'openrouter:team-shared-key, openrouter:backup'
+        (Get-MoltbotAuthOrder | ConvertTo-Json | ConvertFrom-Json).ProfileId | Should -Be @('openrouter:team-shared-key', 'openrouter:backup')
+        (Get-MoltbotAuthOrder).ProfileId.Length | Should -Be 2
         foreach ($listing in { Get-MoltbotAgent }, { Get-MoltbotAuthOrder }, { Resolve-MoltbotAuthProfile openrouter }, { Get-MoltbotAccessToken -Provider openrouter }) {
             $text = (& $listing | ConvertTo-Csv) -join "`n"
-            $text | Should -Not -Match '\w+Display\b|9999' -Because "$listing"
+            $text | Should -Not -Match '\w+Display\b|9999|System\.String\[\]' -Because "$listing"
             ((& $listing | ConvertTo-Json -Depth 3) -join "`n") | Should -Not -Match 'Display"|9999' -Because "$listing"
         }
         (Get-MoltbotAccessToken -Provider openrouter | ConvertTo-Json | ConvertFrom-Json).ExpiresAt | Should -BeNullOrEmpty

@@ -24,7 +24,7 @@ public sealed class MoltbotAuthOrder
 
     public string Provider { get; set; } = string.Empty;
 
-    public string[] ProfileId { get; set; } = Array.Empty<string>();
+    public MoltbotList<string> ProfileId { get; set; } = Array.Empty<string>();
 
     /// <summary>The file the order lives in.</summary>
     public string Path { get; set; } = string.Empty;

@@ -105,7 +105,7 @@ public sealed class MoltbotAuthProfile
     /// and external CLIs (Codex CLI, ...) that hold it too, a second owner that a refresh here signs out.
     /// <c>Get-MoltbotAuthProfile | Where-Object SharedWith</c> lists the shared chains; empty for other profiles.
     /// </summary>
-    public MoltbotCredentialHolder[] SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
+    public MoltbotList<MoltbotCredentialHolder> SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
 
     /// <summary>The Shared column of the default table: the external CLIs holding this chain (<c>codex</c>), else the number of agent copies.</summary>
     [Hidden, JsonIgnore]

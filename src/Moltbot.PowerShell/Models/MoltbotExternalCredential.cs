@@ -78,7 +78,7 @@ public sealed class MoltbotExternalCredential
     public bool HasRefreshToken { get; set; }
 
     /// <summary>The agents' profiles (and other CLIs) that hold the same refresh token: a chain with two owners when not empty.</summary>
-    public MoltbotCredentialHolder[] SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
+    public MoltbotList<MoltbotCredentialHolder> SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
 
     /// <summary>When the CLI's file was last written (local time); null for a Keychain entry.</summary>
     public DateTimeOffset? LastModified { get; set; }
