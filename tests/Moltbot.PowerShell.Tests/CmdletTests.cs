@@ -170,7 +170,7 @@ public sealed class CmdletTests : IDisposable
         set.ShouldSucceed();
         var order = Assert.IsType<MoltbotAuthOrder>(Assert.Single(set.Output));
         Assert.Equal(new[] { "anthropic:work", "anthropic:default" }, order.ProfileId);
-        var ranks = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().OrderBy(p => p.OrderRank).Select(p => p.ProfileId);
+        var ranks = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().OrderBy(p => p.Rank).Select(p => p.ProfileId);
         Assert.Equal(new[] { "anthropic:work", "anthropic:default" }, ranks.ToArray());
 
         var bad = Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:default, anthropic:ghost");

@@ -80,7 +80,7 @@ Describe 'Moltbot reads what openclaw 2026.1.30 writes' -Tag 'Compat' {
         $r = Invoke-OpenClaw -StateDir $script:State -ArgumentList @('models', 'auth', 'order', 'set', '--provider', 'openrouter', 'openrouter:second', 'openrouter:manual')
         $r.ExitCode | Should -Be 0
         (Get-MoltbotAuthOrder -Provider openrouter).ProfileId | Should -Be @('openrouter:second', 'openrouter:manual')
-        (Get-MoltbotAuthProfile -Provider openrouter | Sort-Object OrderRank).ProfileId | Should -Be @('openrouter:second', 'openrouter:manual')
+        (Get-MoltbotAuthProfile -Provider openrouter | Sort-Object Rank).ProfileId | Should -Be @('openrouter:second', 'openrouter:manual')
     }
 
     It 'keeps the profiles openclaw wrote when it adds its own' {

@@ -41,7 +41,8 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
     public string Provider { get; set; } = null!;
 
     /// <summary>The agent whose store receives the credential. Default: the configured default agent.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -28,7 +28,7 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 
     /// <summary>The agent to copy from. Default: the configured default agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes)
+    [AgentTransformation]
     [Alias("Source")]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]

@@ -39,7 +39,7 @@ public sealed class DisconnectMoltbotProviderCommand : MoltbotWriteCmdlet
 
     /// <summary>The agent to sign out; default: every agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes' attribute, added at the merge)
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -99,7 +99,7 @@ internal static class ExternalCliSelection
             Path = credential.Location,
             HasRefreshToken = credential.HasRefreshToken,
             SharedWith = sharedWith.Select(MoltbotCredentialHolder.From).ToArray(),
-            LastModified = credential.LastModified?.LocalDateTime,
+            LastModified = credential.LastModified?.ToLocalTime(),
         };
     }
 }

@@ -39,7 +39,8 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
     public string? Provider { get; set; }
 
     /// <summary>The agent whose store is used. Default: the configured default agent.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

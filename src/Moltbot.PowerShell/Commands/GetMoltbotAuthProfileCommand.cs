@@ -16,7 +16,8 @@ namespace Moltbot.Commands;
 public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
 {
     /// <summary>Agent ids (wildcards). Without it, every agent.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
@@ -48,7 +49,7 @@ public sealed class GetMoltbotAuthProfileCommand : MoltbotCmdlet
         // Every pattern is parsed before anything is listed: a bad one stops the command with MoltbotInvalidWildcard.
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
-        var selected = SelectAgents(Agent);
+        var selected = SelectAgents(nameof(Agent), Agent);
 
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 

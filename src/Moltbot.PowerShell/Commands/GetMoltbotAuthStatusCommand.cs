@@ -18,7 +18,7 @@ public sealed class GetMoltbotAuthStatusCommand : MoltbotCmdlet
 {
     /// <summary>Agent ids (wildcards). Without it, every agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes)
+    [AgentTransformation]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
@@ -39,7 +39,7 @@ public sealed class GetMoltbotAuthStatusCommand : MoltbotCmdlet
     {
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var now = DateTimeOffset.UtcNow;
-        foreach (var (agent, store) in LoadStores(SelectAgents(Agent)))
+        foreach (var (agent, store) in LoadStores(SelectAgents(nameof(Agent), Agent)))
         {
             foreach (var entry in AuthStatus.Summarize(agent, store, State.Config, now))
             {

@@ -28,7 +28,8 @@ public sealed class ImportMoltbotExternalCredentialCommand : MoltbotWriteCmdlet
     public string[]? Cli { get; set; }
 
     /// <summary>The agent to import into. Default: the configured default agent.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

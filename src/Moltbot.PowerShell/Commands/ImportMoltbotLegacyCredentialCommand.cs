@@ -14,7 +14,8 @@ namespace Moltbot.Commands;
 public sealed class ImportMoltbotLegacyCredentialCommand : MoltbotWriteCmdlet
 {
     /// <summary>The agent to import into. Default: the configured default agent.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -147,21 +147,22 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// The agents a wildcard list -Agent names, in the order given (every agent when null). A pattern that
-    /// PowerShell cannot parse stops the command (MoltbotInvalidWildcard); a plain name that is no agent is reported
-    /// (MoltbotAgentNotFound, with the closest names) and the others go on.
+    /// The agents an <c>-Agent</c> list selects, the one rule of the listings (Get-MoltbotAuthProfile,
+    /// Get-MoltbotAuthOrder): every agent when the list is null; a wildcard matches agent ids; a literal name goes through
+    /// the agent-id rule, and one that names no agent is a non-terminating <c>MoltbotAgentNotFound</c> (with the closest
+    /// names) while the others are still listed. Each agent once, in the order named. A pattern PowerShell cannot parse
+    /// stops the command (<c>MoltbotInvalidWildcard</c>) before anything is listed.
     /// </summary>
-    internal List<AgentLocation> SelectAgents(string[]? names)
+    internal List<AgentLocation> SelectAgents(string parameterName, IReadOnlyList<string>? names)
     {
-        var patterns = WildcardPatterns("Agent", names);
+        var patterns = WildcardPatterns(parameterName, names);
         var agents = State.ListAgents();
-        var selected = new List<AgentLocation>();
         if (names is null)
         {
-            selected.AddRange(agents);
-            return selected;
+            return agents.ToList();
         }
-        for (var i = 0; i < names.Length; i++)
+        var selected = new List<AgentLocation>();
+        for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
             if (WildcardPattern.ContainsWildcardCharacters(name))
@@ -194,22 +195,13 @@ public abstract class MoltbotCmdlet : PSCmdlet
         var readable = new List<(AgentLocation Agent, AuthProfileStore? Store)>();
         foreach (var agent in agents)
         {
-            try
+            if (TryLoadStore(agent, out var store))
             {
-                var store = agent.LoadStore();
                 if (store is not null)
                 {
                     WarnOnce(store.Warnings);
                 }
                 readable.Add((agent, store));
-            }
-            catch (MoltbotException ex)
-            {
-                WriteMoltbotError(ex, agent.Store.Location);
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
             }
         }
         return readable;
@@ -287,6 +279,29 @@ public abstract class MoltbotCmdlet : PSCmdlet
     internal static MoltbotException StoreUnreadable(AgentLocation agent, Exception ex) =>
         new(ErrorIds.StoreUnreadable, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData,
             $"The credentials of agent '{agent.Id}' ({agent.Store.Location}) cannot be read: {ex.Message}", agent.Store.Location, ex);
+
+    /// <summary>
+    /// Reads one agent's store for a listing: false, with the failure written as a non-terminating error, when it cannot
+    /// be read (one unreadable store must not hide the others). The store is null when the agent has none.
+    /// </summary>
+    internal bool TryLoadStore(AgentLocation agent, out AuthProfileStore? store)
+    {
+        try
+        {
+            store = agent.LoadStore();
+            return true;
+        }
+        catch (MoltbotException ex)
+        {
+            WriteMoltbotError(ex, agent.Store.Location);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            WriteMoltbotError(StoreUnreadable(agent, ex), agent.Store.Location);
+        }
+        store = null;
+        return false;
+    }
 
     /// <summary>The agent named by -Agent, or the configured default agent.</summary>
     internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);
@@ -408,9 +423,9 @@ internal static class ProfileMapper
             Expires = expires,
             Status = (MoltbotProfileStatus)(int)status,
             Refreshable = profile.Type == CredentialType.OAuth && profile.HasRefreshToken,
-            OrderRank = ranks.TryGetValue(profile.Id, out var rank) ? rank : null,
-            CooldownUntil = usage?.CooldownUntil is { } c && c > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(c).LocalDateTime : null,
-            DisabledUntil = usage?.DisabledUntil is { } d && d > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(d).LocalDateTime : null,
+            Rank = ranks.TryGetValue(profile.Id, out var rank) ? rank : null,
+            CooldownUntil = usage?.CooldownUntil is { } c && c > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(c).ToLocalTime() : null,
+            DisabledUntil = usage?.DisabledUntil is { } d && d > nowMs ? DateTimeOffset.FromUnixTimeMilliseconds(d).ToLocalTime() : null,
             DisabledReason = usage?.DisabledUntil is { } d2 && d2 > nowMs ? usage.DisabledReason : null,
             AccountId = profile.AccountId,
             Email = profile.Email,

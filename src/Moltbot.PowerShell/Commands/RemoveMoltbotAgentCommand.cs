@@ -19,7 +19,7 @@ public sealed class RemoveMoltbotAgentCommand : MoltbotWriteCmdlet
     /// <summary>The agent to remove (its id or name, normalised as OpenClaw does).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "Agent")]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes' attribute, added at the merge)
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = null!;

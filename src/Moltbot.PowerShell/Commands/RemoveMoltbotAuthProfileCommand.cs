@@ -26,7 +26,8 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     public string ProfileId { get; set; } = null!;
 
     /// <summary>The agent whose store holds the profile. Default: the one agent that holds it.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -22,7 +22,8 @@ public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
     [ValidateNotNullOrEmpty]
     public string? Provider { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
@@ -51,7 +52,7 @@ public sealed class ResolveMoltbotAuthProfileCommand : MoltbotCmdlet
                 Usable = c.Usable,
                 Reason = c.Reason,
                 Pinned = c.Pinned && c.Usable,
-                CooldownUntil = c.CooldownUntil?.LocalDateTime,
+                CooldownUntil = c.CooldownUntil?.ToLocalTime(),
                 Model = modelRef?.Model,
                 PinnedProfileId = modelRef?.ProfileId,
             });

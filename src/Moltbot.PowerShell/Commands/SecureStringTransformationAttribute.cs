@@ -12,6 +12,12 @@ namespace Moltbot.Commands;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
 {
+    /// <summary>
+    /// For a parameter that also takes pipeline input by value: another object (such as an Import-Csv row, whose column
+    /// binds by property name instead) becomes a <see cref="NotBindable"/> rather than an error that stops the pipeline.
+    /// </summary>
+    public bool Pipeline { get; set; }
+
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
@@ -29,6 +35,10 @@ public sealed class SecureStringTransformationAttribute : ArgumentTransformation
                 return secure;
             default:
                 // The value's type only: its text may be a secret.
+                if (Pipeline)
+                {
+                    return new NotBindable($"Expected a SecureString or a String, not a {value?.GetType().Name ?? "null"}.");
+                }
                 throw new ArgumentTransformationMetadataException(
                     $"Expected a SecureString or a String, not a {value?.GetType().Name ?? "null"}.");
         }

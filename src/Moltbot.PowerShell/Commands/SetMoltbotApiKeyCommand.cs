@@ -15,23 +15,25 @@ namespace Moltbot.Commands;
 public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
 {
     /// <summary>The provider the key is for.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProviderCompleter))]
     [ValidateNotNullOrEmpty]
     public string Provider { get; set; } = null!;
 
-    /// <summary>The key, as a SecureString.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    /// <summary>The key, as a SecureString (piped in, or the ApiKey column of Import-Csv rows as plain text).</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
+    [SecureStringTransformation(Pipeline = true)]
     public SecureString ApiKey { get; set; } = null!;
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
     /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? ProfileId { get; set; }

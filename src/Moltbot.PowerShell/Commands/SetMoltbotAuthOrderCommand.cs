@@ -32,7 +32,8 @@ public sealed class SetMoltbotAuthOrderCommand : MoltbotWriteCmdlet
     public SwitchParameter Clear { get; set; }
 
     /// <summary>The agent whose own order to set. Default: the configured default agent. Not with -Global.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

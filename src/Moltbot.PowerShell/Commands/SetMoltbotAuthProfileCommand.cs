@@ -24,7 +24,7 @@ public sealed class SetMoltbotAuthProfileCommand : MoltbotWriteCmdlet
 
     /// <summary>The agent whose store holds it. Default: the configured default agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes)
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -29,6 +29,7 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
 
     /// <summary>The agent whose store receives the token. Default: the configured default agent.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

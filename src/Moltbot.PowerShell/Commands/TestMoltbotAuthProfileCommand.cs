@@ -33,7 +33,7 @@ public sealed class TestMoltbotAuthProfileCommand : MoltbotCmdlet
 
     /// <summary>Agent ids (wildcards). Without it, every agent. Takes agent names and Get-MoltbotAgent objects from the pipeline.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    // issue 15 -Agent pattern: [AgentTransformation] goes here (helper pipes)
+    [AgentTransformation]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
@@ -73,7 +73,7 @@ public sealed class TestMoltbotAuthProfileCommand : MoltbotCmdlet
     {
         var providerPatterns = WildcardPatterns(nameof(Provider), Provider);
         var profilePatterns = WildcardPatterns(nameof(ProfileId), ProfileId);
-        var agents = SelectAgents(Agent);
+        var agents = SelectAgents(nameof(Agent), Agent);
         if (Agent is not null && Agent.Where(a => !WildcardPattern.ContainsWildcardCharacters(a))
                 .Any(a => !agents.Any(found => found.Id == Core.State.AgentId.Normalize(a))))
         {

@@ -33,7 +33,8 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     public string ProfileId { get; set; } = null!;
 
     /// <summary>The agent whose store holds it. Default: the configured default agent.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AgentTransformation]
     [ArgumentCompleter(typeof(AgentCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }

@@ -2,6 +2,9 @@ using System;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>
@@ -19,8 +22,18 @@ public sealed class MoltbotAccessToken
     /// <summary><c>oauth</c>, <c>token</c> or <c>api_key</c>.</summary>
     public string Type { get; set; } = string.Empty;
 
-    /// <summary>When the token expires, in local time; <see cref="DateTime.MaxValue"/> for credentials that never expire.</summary>
+    /// <summary>
+    /// When the token expires, in local time, for comparisons; <see cref="DateTime.MaxValue"/> for credentials that never
+    /// expire. Hidden and not exported (see <see cref="Expiry"/>).
+    /// </summary>
+    [Hidden, JsonIgnore]
     public DateTime Expires { get; set; }
+
+    /// <summary>When the token expires, with its UTC offset; null when it never expires (<see cref="HasExpiry"/> false).</summary>
+    public DateTimeOffset? ExpiresAt => Expiry.At(Expires);
+
+    /// <summary>False for a credential that never expires.</summary>
+    public bool HasExpiry => Expiry.Has(Expires);
 
     public string? AccountId { get; set; }
 
@@ -32,19 +45,19 @@ public sealed class MoltbotAccessToken
 
     // Shown by the default views (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProviderDisplay => DisplayText.Escape(Provider);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string TypeDisplay => DisplayText.Escape(Type);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AccountIdDisplay => DisplayText.Escape(AccountId);
 
     /// <summary>Never shows the token.</summary>

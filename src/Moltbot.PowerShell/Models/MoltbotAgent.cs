@@ -1,6 +1,9 @@
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>An OpenClaw agent: from <c>agents.list</c> in openclaw.json and/or its folder on disk.</summary>
@@ -27,24 +30,31 @@ public sealed class MoltbotAgent
 
     public string StorePath { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The id again, under the name every <c>-Agent</c> parameter binds by property name, so that an agent pipes into
+    /// the cmdlets whose pipeline value is a secret (<c>Get-MoltbotAgent work | Set-MoltbotApiKey openai -ApiKey $k</c>).
+    /// </summary>
+    [Hidden, JsonIgnore]
+    public string Agent => Id;
+
     // Shown by the default views (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string IdDisplay => DisplayText.Escape(Id);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string NameDisplay => DisplayText.Escape(Name);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDirDisplay => DisplayText.Escape(AgentDir);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string WorkspaceDisplay => DisplayText.Escape(Workspace);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ModelDisplay => DisplayText.Escape(Model);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string StorePathDisplay => DisplayText.Escape(StorePath);
 
     /// <summary>The id, escaped for a terminal.</summary>

@@ -5,9 +5,13 @@ using System.Globalization;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>The health of a stored credential, as <c>openclaw models status</c> words it.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotProfileStatus
 {
     Ok,
@@ -40,10 +44,16 @@ public sealed class MoltbotAuthProfile
     public string Type { get; set; } = string.Empty;
 
     /// <summary>
-    /// When the credential expires, in local time. Credentials that never expire (API keys, tokens without an expiry)
-    /// report <see cref="DateTime.MaxValue"/>, so <c>Where Expires -lt (Get-Date)</c> returns exactly the expired ones.
+    /// When the credential expires, in local time, for comparisons and sorting. Credentials that never expire (API
+    /// keys, tokens without an expiry) report <see cref="DateTime.MaxValue"/>, so <c>Where Expires -lt (Get-Date)</c>
+    /// returns exactly the expired ones. Hidden (Get-Member, Format-List *) and not exported: ConvertTo-Json and
+    /// Export-Csv carry <see cref="ExpiresAt"/> and <see cref="HasExpiry"/> instead (see <see cref="Expiry"/>).
     /// </summary>
+    [Hidden, JsonIgnore]
     public DateTime Expires { get; set; }
+
+    /// <summary>When the credential expires, with its UTC offset; null when it never expires (<see cref="HasExpiry"/> false) or has no usable expiry.</summary>
+    public DateTimeOffset? ExpiresAt => Expiry.At(Expires);
 
     public MoltbotProfileStatus Status { get; set; }
 
@@ -51,16 +61,23 @@ public sealed class MoltbotAuthProfile
     public bool Refreshable { get; set; }
 
     /// <summary>
-    /// Where the runtime would try it among its provider's profiles (1 = used first), following the agent's order,
-    /// <c>auth.order</c>, type and round-robin rules and cooldowns; null when the runtime would skip it.
+    /// The position (1 = used first) at which the runtime would try this profile among its provider's usable profiles,
+    /// as Resolve-MoltbotAuthProfile ranks them: the agent's order, else <c>auth.order</c>, else OpenClaw's default
+    /// ordering (type, then round-robin by last use), with cooldowns and disabled profiles left out. Set with or without
+    /// an explicit order; null when the runtime would skip the profile (expired, in cooldown, disabled, or not in an
+    /// explicit order).
     /// </summary>
-    public int? OrderRank { get; set; }
+    public int? Rank { get; set; }
+
+    /// <summary>The name <see cref="Rank"/> had before issue 15 (kept for scripts; hidden, not exported).</summary>
+    [Hidden, JsonIgnore]
+    public int? OrderRank => Rank;
 
     /// <summary>Until when the profile sits in cooldown after failures (usageStats), if it does.</summary>
-    public DateTime? CooldownUntil { get; set; }
+    public DateTimeOffset? CooldownUntil { get; set; }
 
     /// <summary>Until when the profile is disabled (for example after billing failures), if it is.</summary>
-    public DateTime? DisabledUntil { get; set; }
+    public DateTimeOffset? DisabledUntil { get; set; }
 
     public string? DisabledReason { get; set; }
 
@@ -88,10 +105,10 @@ public sealed class MoltbotAuthProfile
     /// and external CLIs (Codex CLI, ...) that hold it too, a second owner that a refresh here signs out.
     /// <c>Get-MoltbotAuthProfile | Where-Object SharedWith</c> lists the shared chains; empty for other profiles.
     /// </summary>
-    public MoltbotCredentialHolder[] SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
+    public MoltbotList<MoltbotCredentialHolder> SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
 
     /// <summary>The Shared column of the default table: the external CLIs holding this chain (<c>codex</c>), else the number of agent copies.</summary>
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string SharedDisplay
     {
         get
@@ -108,11 +125,11 @@ public sealed class MoltbotAuthProfile
     }
 
     /// <summary>The SharedWith line of the list view: each holder as its <see cref="MoltbotCredentialHolder.ToString"/> shows it (escaped).</summary>
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string SharedWithDisplay => string.Join(", ", SharedWith.Select(h => h.ToString()));
 
-    /// <summary>True when <see cref="Expires"/> is a real expiry.</summary>
-    public bool HasExpiry => Expires != DateTime.MaxValue;
+    /// <summary>False when the credential never expires (an API key, a token stored without an expiry).</summary>
+    public bool HasExpiry => Expiry.Has(Expires);
 
     /// <summary>Who the profile signs in as: the email, else the account id, else the display name.</summary>
     public string? Account =>
@@ -123,43 +140,40 @@ public sealed class MoltbotAuthProfile
     /// here rather than by a script block in the format file, which PowerShell would compile on every first listing
     /// of a session (about 80 ms of a cold start). Hidden from Get-Member, Select-Object * and Format-List *.
     /// </summary>
-    [Hidden]
-    public string ExpiresDisplay =>
-        Expires == DateTime.MaxValue ? "never"
-        : Expires == DateTime.MinValue ? "unknown"
-        : Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    [Hidden, JsonIgnore]
+    public string ExpiresDisplay => Expiry.Display(Expires);
 
     // The default views show these (Moltbot.format.ps1xml): the values through DisplayText, so a control character a
     // store holds reaches the terminal escaped (issue 12, finding 11). Hidden, like ExpiresDisplay.
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProviderDisplay => DisplayText.Escape(Provider);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string TypeDisplay => DisplayText.Escape(Type);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AccountDisplay => DisplayText.Escape(Account);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AccountIdDisplay => DisplayText.Escape(AccountId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string EmailDisplay => DisplayText.Escape(Email);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DisplayNameDisplay => DisplayText.Escape(DisplayName);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DisabledReasonDisplay => DisplayText.Escape(DisabledReason);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PathDisplay => DisplayText.Escape(Path);
 
     /// <summary>Agent/ProfileId, escaped for a terminal (the properties hold the true values).</summary>

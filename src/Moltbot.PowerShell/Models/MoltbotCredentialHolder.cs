@@ -5,6 +5,9 @@ using System.Management.Automation;
 using Moltbot.Core;
 using Moltbot.Core.External;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>
@@ -12,6 +15,7 @@ namespace Moltbot.Models;
 /// own enum here, like <see cref="MoltbotProfileStatus"/>: a field of a Moltbot.Core value type would make PowerShell's
 /// scan of the exported types load Moltbot.Core before the module's resolver is installed.
 /// </summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotCredentialHolderKind
 {
     /// <summary>A profile in an agent's store: every refresh keeps it in step.</summary>
@@ -46,10 +50,10 @@ public sealed class MoltbotCredentialHolder
     /// <summary>True for an external CLI: the holder a refresh here signs out.</summary>
     public bool IsExternal => Kind == MoltbotCredentialHolderKind.ExternalCli;
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string NameDisplay => DisplayText.Escape(Name);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PathDisplay => DisplayText.Escape(Path);
 
     /// <summary><c>Codex CLI (/home/me/.codex/auth.json)</c> or <c>agent 'work' (openai-codex:default)</c>, escaped for a terminal.</summary>

@@ -4,9 +4,13 @@ using System.Linq;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>The health of what an external CLI holds.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotExternalCredentialStatus
 {
     /// <summary>A sign-in with a refresh token whose access token has not expired.</summary>
@@ -50,8 +54,18 @@ public sealed class MoltbotExternalCredential
 
     public string? Email { get; set; }
 
-    /// <summary>When the access token expires, local time; <see cref="DateTime.MaxValue"/> for an API key, <see cref="DateTime.MinValue"/> when nothing tells.</summary>
+    /// <summary>
+    /// When the access token expires, local time, for comparisons; <see cref="DateTime.MaxValue"/> for an API key,
+    /// <see cref="DateTime.MinValue"/> when nothing tells. Hidden and not exported (see <see cref="Expiry"/>).
+    /// </summary>
+    [Hidden, JsonIgnore]
     public DateTime Expires { get; set; }
+
+    /// <summary>When the access token expires, with its UTC offset; null for an API key (<see cref="HasExpiry"/> false) or when nothing tells.</summary>
+    public DateTimeOffset? ExpiresAt => Expiry.At(Expires);
+
+    /// <summary>False for a credential that never expires (an API key).</summary>
+    public bool HasExpiry => Expiry.Has(Expires);
 
     public MoltbotExternalCredentialStatus Status { get; set; }
 
@@ -64,48 +78,45 @@ public sealed class MoltbotExternalCredential
     public bool HasRefreshToken { get; set; }
 
     /// <summary>The agents' profiles (and other CLIs) that hold the same refresh token: a chain with two owners when not empty.</summary>
-    public MoltbotCredentialHolder[] SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
+    public MoltbotList<MoltbotCredentialHolder> SharedWith { get; set; } = Array.Empty<MoltbotCredentialHolder>();
 
     /// <summary>When the CLI's file was last written (local time); null for a Keychain entry.</summary>
-    public DateTime? LastModified { get; set; }
+    public DateTimeOffset? LastModified { get; set; }
 
     /// <summary>Who it signs in as: the email, else the account id.</summary>
     public string? Account => !string.IsNullOrEmpty(Email) ? Email : AccountId;
 
     // The default views show these (Moltbot.format.ps1xml), through DisplayText. Hidden.
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string CliDisplay => DisplayText.Escape(Cli);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProviderDisplay => DisplayText.Escape(Provider);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string TypeDisplay => DisplayText.Escape(Type);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AccountDisplay => DisplayText.Escape(Account);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AccountIdDisplay => DisplayText.Escape(AccountId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string EmailDisplay => DisplayText.Escape(Email);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PathDisplay => DisplayText.Escape(Path);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string SharedWithDisplay => SharedWith.Length == 0 ? string.Empty : string.Join(", ", SharedWith.Select(h => h.ToString()));
 
-    [Hidden]
-    public string ExpiresDisplay =>
-        Expires == DateTime.MaxValue ? "never"
-        : Expires == DateTime.MinValue ? "unknown"
-        : Expires.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    [Hidden, JsonIgnore]
+    public string ExpiresDisplay => Expiry.Display(Expires);
 
     public override string ToString() => DisplayText.Escape(Cli + ": " + (Account ?? Type));
 }

@@ -1,9 +1,13 @@
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>What Import-MoltbotExternalCredential did with one CLI's credential.</summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotExternalImportAction
 {
     /// <summary>The agent had no such profile: it was created.</summary>
@@ -47,22 +51,22 @@ public sealed class MoltbotExternalImport
     /// <summary>The CLI's file (or Keychain entry) the credential came from.</summary>
     public string Path { get; set; } = string.Empty;
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string CliDisplay => DisplayText.Escape(Cli);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string SignInCommandDisplay => DisplayText.Escape(SignInCommand);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PathDisplay => DisplayText.Escape(Path);
 
     public override string ToString() => DisplayText.Escape($"{Cli} -> {Agent}/{ProfileId}: {Action}");

@@ -1,6 +1,9 @@
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>One entry of a legacy credential file and what the import did with it.</summary>
@@ -23,13 +26,13 @@ public sealed class MoltbotLegacyImport
 
     // Shown by the default view (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
     public override string ToString() => DisplayText.Escape($"{Agent}/{ProfileId}: {Reason}");

@@ -2,6 +2,9 @@ using System;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>A profile the runtime would consider for a provider, ranked as OpenClaw would try it.</summary>
@@ -23,7 +26,7 @@ public sealed class MoltbotProfileCandidate
 
     public bool Pinned { get; set; }
 
-    public DateTime? CooldownUntil { get; set; }
+    public DateTimeOffset? CooldownUntil { get; set; }
 
     /// <summary>The model part of -Model (without the profile override).</summary>
     public string? Model { get; set; }
@@ -33,10 +36,10 @@ public sealed class MoltbotProfileCandidate
 
     // Shown by the default view (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
     public override string ToString() => DisplayText.Escape($"{Rank}. {ProfileId}");

@@ -4,6 +4,9 @@ using System.Linq;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>
@@ -11,6 +14,7 @@ namespace Moltbot.Models;
 /// cmdlet layer has its own enum because a Moltbot.Core type in a cmdlet's or output type's signature would be loaded
 /// before the module's resolver is in place (see Loading/ModuleInitializer.cs).
 /// </summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotLoginFlow
 {
     /// <summary>Authorization code + PKCE: a loopback callback, or the redirect URL (or code) pasted back.</summary>
@@ -96,59 +100,59 @@ public sealed class MoltbotProvider
 
     // Shown by the default views (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string IdDisplay => DisplayText.Escape(Id);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AliasesDisplay => Display.Text(Aliases);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string StoredProviderIdsDisplay => Display.Text(StoredProviderIds);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DisplayNameDisplay => DisplayText.Escape(DisplayName);
 
     /// <summary>The flows, or "none (refresh only)".</summary>
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string FlowsDisplay => Flows.Length == 0 ? "none (refresh only)" : string.Join(", ", Flows);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string EndpointsDisplay => Display.Text(Endpoints.Select(e => e.ToString()));
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ClientIdDisplay => ClientId is null ? "(your own: -ClientId or " + DisplayText.Escape(ClientIdVariable) + ")" : DisplayText.Escape(ClientId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ClientIdVariableDisplay => DisplayText.Escape(ClientIdVariable);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ClientSecretVariableDisplay => DisplayText.Escape(ClientSecretVariable);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PkceStyleDisplay => DisplayText.Escape(PkceStyle);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ScopeDisplay => DisplayText.Escape(Scope);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string StoredTypeDisplay => DisplayText.Escape(StoredType);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdRuleDisplay => DisplayText.Escape(ProfileIdRule);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string LoginParametersDisplay => Display.Text(LoginParameters.Select(p => p.Name));
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string RedirectUriDisplay => DisplayText.Escape(RedirectUri?.AbsoluteUri) + (RedirectUriOverridden ? " (from " + DisplayText.Escape(RedirectUriVariable) + ")" : string.Empty);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string RedirectUriVariableDisplay => DisplayText.Escape(RedirectUriVariable);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string PolicyNoteDisplay => DisplayText.Escape(PolicyNote);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string LoginRefusalDisplay => DisplayText.Escape(LoginRefusal);
 
     /// <summary>The id, escaped for a terminal.</summary>
@@ -175,19 +179,19 @@ public sealed class MoltbotProviderEndpoint
 
     public string Description { get; set; } = string.Empty;
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string NameDisplay => DisplayText.Escape(Name);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string UrlDisplay => Url is null ? "(refused: see " + DisplayText.Escape(Variable) + ")" : DisplayText.Escape(Url.AbsoluteUri);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DefaultUrlDisplay => DisplayText.Escape(DefaultUrl.AbsoluteUri);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string VariableDisplay => DisplayText.Escape(Variable);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DescriptionDisplay => DisplayText.Escape(Description);
 
     /// <summary><c>name = url</c>, marked when a variable moved it.</summary>
@@ -207,16 +211,16 @@ public sealed class MoltbotProviderParameter
     /// <summary>The values it accepts, or empty when any.</summary>
     public string[] Values { get; set; } = Array.Empty<string>();
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string NameDisplay => DisplayText.Escape(Name);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string DescriptionDisplay => DisplayText.Escape(Description);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string VariableDisplay => DisplayText.Escape(Variable);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ValuesDisplay => Display.Text(Values);
 
     /// <summary>The name, escaped for a terminal.</summary>

@@ -437,12 +437,19 @@ public sealed class FaultTests : IDisposable
             }
             case "Get-MoltbotAuthOrder":
             {
-                var orders = r.Output.OfType<MoltbotAuthOrder>().ToList();
+                // Without arguments the listing holds every agent's orders and then the global ones (issue 15, point 8).
+                var all = r.Output.OfType<MoltbotAuthOrder>().ToList();
+                var globals = all.Where(x => x.Scope == MoltbotAuthOrder.GlobalScope).ToList();
+                var known = At(config, "auth", "order") is JsonObject o ? o.Select(kv => kv.Key).ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
+                if (globals.Count > 0 && (known is null || globals.Any(x => !known.Contains(x.Provider))))
+                {
+                    return "a global order that is not in auth.order";
+                }
                 if (script.Contains("-Global", StringComparison.Ordinal))
                 {
-                    var known = At(config, "auth", "order") is JsonObject o ? o.Select(kv => kv.Key).ToHashSet(StringComparer.OrdinalIgnoreCase) : null;
-                    return orders.Count > 0 && known is not null && orders.Any(x => !known.Contains(x.Provider)) ? "a global order that is not in auth.order" : null;
+                    return globals.Count != all.Count ? "an agent order under -Global" : null;
                 }
+                var orders = all.Where(x => x.Scope == MoltbotAuthOrder.AgentScope).ToList();
                 var providers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var doc in new[] { store, state })
                 {
