@@ -291,7 +291,7 @@ Describe 'Get-MoltbotAuthStatus (point 17)' {
         $main['anthropic'].ProfileId | Should -Be 'anthropic:default'
         $main['anthropic'].Type | Should -Be 'token'
         $main['anthropic'].Status | Should -Be 'Expiring'
-        $main['anthropic'].Expires | Should -BeOfType [datetime]
+        $main['anthropic'].Expires | Should -BeOfType [DateTimeOffset]
         $main['openrouter'].ProfileId | Should -Be 'openrouter:default'
         $main['openrouter'].Status | Should -Be 'Static'
         $main['openai'].Missing | Should -BeTrue

@@ -393,8 +393,8 @@ internal static class ProfileMapper
         ProfileResolver.UsableRanks(store, state.Config, now);
 
     /// <summary>A profile's expiry in local time; null when it never expires or has no usable expiry.</summary>
-    public static DateTime? ExpiryOf(StoredProfile profile) =>
-        profile.IsNonExpiring || profile.ExpiresMs is not { } ms ? null : DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, 253402300799999)).LocalDateTime;
+    public static DateTimeOffset? ExpiryOf(StoredProfile profile) =>
+        profile.IsNonExpiring || profile.ExpiresMs is not { } ms ? null : DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(ms, 253402300799999)).ToLocalTime();
 
     public static MoltbotAuthProfile ToOutput(AgentLocation agent, AuthProfileStore store, StoredProfile profile, DateTimeOffset now, IReadOnlyDictionary<string, int> ranks)
     {

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+
 namespace Moltbot.Models;
 
 /// <summary>
@@ -10,6 +13,7 @@ namespace Moltbot.Models;
 /// same order. Mirrored, as MoltbotProfileStatus mirrors AuthProfileStatus: Moltbot.Core loads in the module's private load
 /// context, so no type of it may appear on an output object.
 /// </summary>
+[JsonConverter(typeof(StringEnumConverter))]
 public enum MoltbotProfileTestResult
 {
     Ok,
@@ -49,7 +53,7 @@ public sealed class MoltbotAuthProfileTest
     public string Reason { get; set; } = string.Empty;
 
     /// <summary>When it expires (local time), or null when it never does or its expiry is unknown.</summary>
-    public DateTime? Expires { get; set; }
+    public DateTimeOffset? Expires { get; set; }
 
     /// <summary>Whether -Online sent a request to the provider.</summary>
     public bool Probed { get; set; }
@@ -60,16 +64,16 @@ public sealed class MoltbotAuthProfileTest
     /// <summary>The endpoint probed (no query, no credential), when one was.</summary>
     public string? ProbeEndpoint { get; set; }
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ExpiresDisplay => Expires is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "never";
 
     public override string ToString() => DisplayText.Escape($"{Agent}/{ProfileId}: {Result}");

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+
 namespace Moltbot.Models;
 
 /// <summary>
@@ -25,7 +27,7 @@ public sealed class MoltbotAuthStatus
     public MoltbotProfileStatus? Status { get; set; }
 
     /// <summary>When it expires (local time); null when it never does or none is used.</summary>
-    public DateTime? Expires { get; set; }
+    public DateTimeOffset? Expires { get; set; }
 
     /// <summary>True when no profile of this provider is usable: what <c>models status</c> lists under "Missing auth".</summary>
     public bool Missing { get; set; }
@@ -44,25 +46,25 @@ public sealed class MoltbotAuthStatus
     /// <summary>Why that profile (the resolver's reason), or why none.</summary>
     public string Reason { get; set; } = string.Empty;
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProviderDisplay => DisplayText.Escape(Provider);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => ProfileId is null ? "(missing)" : DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string TypeDisplay => DisplayText.Escape(Type);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string StatusDisplay => Status?.ToString() ?? "Missing";
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ExpiresDisplay => ProfileId is null ? string.Empty : Expires is { } e ? e.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "never";
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
     public override string ToString() => DisplayText.Escape($"{Agent}/{Provider}: {ProfileId ?? "(missing)"}");

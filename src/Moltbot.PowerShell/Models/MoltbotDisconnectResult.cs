@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using Moltbot.Core;
 
+using Newtonsoft.Json;
+
 namespace Moltbot.Models;
 
 /// <summary>What Disconnect-MoltbotProvider did with one profile: removed it, revoked its refresh token, or why not.</summary>
@@ -29,13 +31,13 @@ public sealed class MoltbotDisconnectResult
 
     // Shown by the default view (through DisplayText; the properties keep the true values).
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string AgentDisplay => DisplayText.Escape(Agent);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ProfileIdDisplay => DisplayText.Escape(ProfileId);
 
-    [Hidden]
+    [Hidden, JsonIgnore]
     public string ReasonDisplay => DisplayText.Escape(Reason);
 
     public override string ToString() => DisplayText.Escape($"{Agent}/{ProfileId}: removed {Removed}, revoked {Revoked}");
