@@ -248,6 +248,16 @@ Describe 'Set-MoltbotAuthProfile and Copy-MoltbotAuthProfile (point 16)' {
         (Get-Store main).profiles.Keys | Should -Contain 'openrouter:default' -Because 'a copy leaves the source'
     }
 
+    It '15.16: Set- and Copy-MoltbotAuthProfile take a short id (team) as Set-MoltbotApiKey and Remove-MoltbotAuthProfile do' {
+        Set-MoltbotApiKey -Provider openrouter -ProfileId team -ApiKey (ConvertTo-TestSecret 'sk-or-v1-PESTERSHORTID0123456789')
+        (Set-MoltbotAuthProfile team -Email team@example.com -PassThru).ProfileId | Should -Be 'openrouter:team'
+        (Get-Store).profiles['openrouter:team'].email | Should -Be 'team@example.com'
+        (Copy-MoltbotAuthProfile team -Destination work -PassThru).ProfileId | Should -Be 'openrouter:team'
+        (Get-Store work).profiles['openrouter:team'].key | Should -BeExactly 'sk-or-v1-PESTERSHORTID0123456789'
+        Set-MoltbotApiKey -Provider mistral -ProfileId team -ApiKey (ConvertTo-TestSecret 'PESTERMISTRALSHORTID0123456789')
+        { Set-MoltbotAuthProfile team -Email x@example.com } | Should -Throw -ErrorId 'MoltbotProfileIdAmbiguous*' -ExpectedMessage "*'mistral:team'*'openrouter:team'*"
+    }
+
     It '15.16: Copy-MoltbotAuthProfile refuses an oauth login (MoltbotProfileNotPortable) unless -Force, then warns about the shared refresh token' {
         Add-OAuthProfile 'openai-codex:default' -ExpiresMs ([DateTimeOffset]::UtcNow.AddHours(1).ToUnixTimeMilliseconds()) -Refresh 'fake-rt-shared'
         Register-TestSecret 'fake-rt-shared'

@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using Moltbot.Completers;
 using Moltbot.Core;
@@ -50,8 +51,10 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         var source = State.RequireAgent(Agent);
         var destination = State.RequireAgent(Destination);
         CredentialService.RequireDistinct(source, destination);
-        var profileId = ProfileId.Trim();
-        var profile = source.LoadStore()?.Get(profileId) ?? throw CredentialService.UnknownProfile(profileId, $"agent '{source.Id}'");
+        var sourceStore = source.LoadStore();
+        // A short id ('team') means the one stored <provider>:team, as Remove-MoltbotAuthProfile reads it.
+        var profileId = CredentialService.ResolveShortId(ProfileId, sourceStore is null ? Array.Empty<AuthProfileStore>() : new[] { sourceStore });
+        var profile = sourceStore?.Get(profileId) ?? throw CredentialService.UnknownProfile(profileId, $"agent '{source.Id}'");
         // Refusals come before -WhatIf, which would otherwise announce a copy that cannot happen.
         CredentialService.RequirePortable(profile, force: Force);
         var exists = destination.LoadStore()?.Contains(profileId) ?? false;

@@ -77,8 +77,10 @@ public sealed class SetMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         }
 
         var agent = State.RequireAgent(Agent);
-        var profileId = ProfileId.Trim();
-        var profile = agent.LoadStore()?.Get(profileId) ?? throw CredentialService.UnknownProfile(profileId, $"agent '{agent.Id}'");
+        var store = agent.LoadStore();
+        // A short id ('team') means the one stored <provider>:team, as Remove-MoltbotAuthProfile reads it.
+        var profileId = CredentialService.ResolveShortId(ProfileId, store is null ? Array.Empty<Core.Store.AuthProfileStore>() : new[] { store });
+        var profile = store?.Get(profileId) ?? throw CredentialService.UnknownProfile(profileId, $"agent '{agent.Id}'");
         if (details.ChangesExpiry && profile.Type != Core.Store.CredentialType.Token)
         {
             throw CredentialService.ExpiryNotSettable(profile); // before -WhatIf: it would be refused anyway
