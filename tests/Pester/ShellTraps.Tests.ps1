@@ -1,0 +1,107 @@
+<#
+    Issue 15, points 1, 2, 5, 6 and 12: the traps a first-time user falls into, each tested with the command the user
+    types. The -ExpiresIn literals are written unquoted on purpose: PowerShell's parser turns 90s into an Int16, 1y into
+    an SByte and 365d into a Decimal before the cmdlet sees them, and that is what is under test.
+#>
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:ModulePath = Get-BuiltModulePath
+    Import-Module $script:ModulePath -Force
+    $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+    function Get-StoreDoc([string] $Agent = 'main') {
+        $path = Join-Path $env:OPENCLAW_STATE_DIR "agents/$Agent/agent/auth-profiles.json"
+        if (Test-Path $path) { Get-Content -Raw $path | ConvertFrom-Json -AsHashtable } else { $null }
+    }
+
+    function Get-Failure([scriptblock] $Command) {
+        # The first error record a command writes or stops with (null when it does not fail).
+        $ErrorActionPreference = 'Stop'
+        try { & $Command | Out-Null; $null } catch { $_ }
+    }
+
+    function Get-ExpiresInSeconds([string] $ProfileId, [string] $Agent = 'main') {
+        $ms = (Get-StoreDoc $Agent).profiles[$ProfileId].expires
+        ($ms - [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()) / 1000
+    }
+}
+
+AfterAll {
+    Remove-Item Env:OPENCLAW_STATE_DIR -ErrorAction Ignore
+}
+
+Describe 'Issue 15.1: -ExpiresIn as the user types it' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        $script:Key = ConvertTo-TestSecret "sk-or-v1-TRAPS$([guid]::NewGuid().ToString('N'))"
+    }
+
+    It '15.1: -ExpiresIn 90s unquoted stores a token valid for 90 seconds, not an expired one' {
+        $p = Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 90s -PassThru -NoGatewayRefresh
+        $p.Status | Should -Not -Be 'Expired'
+        Get-ExpiresInSeconds $p.ProfileId | Should -BeGreaterThan 80
+        Get-ExpiresInSeconds $p.ProfileId | Should -BeLessOrEqual 90
+    }
+
+    It '15.1: -ExpiresIn <Literal> unquoted means <Days> days' -TestCases @(
+        @{ Literal = '1y'; Days = 365; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 1y -PassThru -NoGatewayRefresh } }
+        @{ Literal = '365d'; Days = 365; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 365d -PassThru -NoGatewayRefresh } }
+        @{ Literal = '1.5d'; Days = 1.5; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 1.5d -PassThru -NoGatewayRefresh } }
+        @{ Literal = '30 (a bare number)'; Days = 30; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 30 -PassThru -NoGatewayRefresh } }
+        @{ Literal = "'12h' (quoted)"; Days = 0.5; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn '12h' -PassThru -NoGatewayRefresh } }
+    ) {
+        param($Literal, $Days, $Run)
+        $p = & $Run
+        $p.Status | Should -Not -Be 'Expired'
+        $days = (Get-ExpiresInSeconds $p.ProfileId) / 86400
+        $days | Should -BeGreaterThan ($Days - 0.01)
+        $days | Should -BeLessOrEqual $Days
+    }
+
+    It '15.1: -ExpiresIn 5u unquoted is refused, saying PowerShell read it as a UInt32, and nothing is stored' {
+        $err = Get-Failure { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 5u -NoGatewayRefresh }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        "$err" | Should -BeLike '*UInt32 5*5u*'
+        "$err" | Should -BeLike "*'5d'*"
+        Get-StoreDoc | Should -BeNullOrEmpty
+    }
+
+    It '15.1: the other number suffixes (<Literal>) are refused as well' -TestCases @(
+        @{ Literal = '5uy'; Type = 'Byte'; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 5uy -NoGatewayRefresh } }
+        @{ Literal = '5us'; Type = 'UInt16'; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 5us -NoGatewayRefresh } }
+        @{ Literal = '5ul'; Type = 'UInt64'; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 5ul -NoGatewayRefresh } }
+        @{ Literal = '5n'; Type = 'BigInteger'; Run = { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 5n -NoGatewayRefresh } }
+    ) {
+        param($Literal, $Type, $Run)
+        $err = Get-Failure $Run
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        "$err" | Should -BeLike "*$Type 5*$Literal*"
+        Get-StoreDoc | Should -BeNullOrEmpty
+    }
+
+    It '15.1: -ExpiresIn -5 is an expiry in the past: MoltbotInvalidExpiresIn, nothing stored' {
+        $err = Get-Failure { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn -5 -NoGatewayRefresh }
+        $err.FullyQualifiedErrorId | Should -BeExactly 'MoltbotInvalidExpiresIn,Moltbot.Commands.SetMoltbotSetupTokenCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$err" | Should -BeLike '*-5 days*in the past*'
+        Get-StoreDoc | Should -BeNullOrEmpty
+    }
+
+    It '15.1: a lifetime too short to use (90 ticks, 30s) is MoltbotInvalidExpiresIn' {
+        $ticks = Get-Failure { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn ([timespan]90) -NoGatewayRefresh }
+        $ticks.FullyQualifiedErrorId | Should -BeExactly 'MoltbotInvalidExpiresIn,Moltbot.Commands.SetMoltbotSetupTokenCommand'
+        "$ticks" | Should -BeLike '*90 ticks*'
+        $seconds = Get-Failure { Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 30s -NoGatewayRefresh }
+        $seconds.FullyQualifiedErrorId | Should -BeExactly 'MoltbotInvalidExpiresIn,Moltbot.Commands.SetMoltbotSetupTokenCommand'
+        "$seconds" | Should -BeLike '*30 seconds*'
+        Get-StoreDoc | Should -BeNullOrEmpty
+    }
+
+    It '15.1: a TimeSpan passes as it is' {
+        $p = Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn ([timespan]::FromHours(2)) -PassThru -NoGatewayRefresh
+        (Get-ExpiresInSeconds $p.ProfileId) / 3600 | Should -BeGreaterThan 1.99
+    }
+}
+
