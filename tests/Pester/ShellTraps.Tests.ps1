@@ -105,3 +105,50 @@ Describe 'Issue 15.1: -ExpiresIn as the user types it' {
     }
 }
 
+Describe 'Issue 15.2: a writer never creates an agent by a typo' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        New-MoltbotAgent work | Out-Null
+        $script:Before = Get-TreeSnapshot $script:State
+        $script:Token = New-TestSetupToken -Marker 'TRAPSAGENT'
+    }
+
+    It '15.2: <Command> -Agent wrok fails with MoltbotAgentNotFound, names work, and creates nothing' -TestCases @(
+        @{ Command = 'Set-MoltbotSetupToken'; Run = { Set-MoltbotSetupToken -Agent wrok -Token (ConvertTo-TestSecret $script:Token) -NoGatewayRefresh } }
+        @{ Command = 'Set-MoltbotApiKey'; Run = { Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSAGENT') -Agent wrok -NoGatewayRefresh } }
+        @{ Command = 'Set-MoltbotAuthOrder'; Run = { Set-MoltbotAuthOrder -Agent wrok -Provider anthropic -ProfileId anthropic:manual -NoGatewayRefresh } }
+        @{ Command = 'Import-MoltbotLegacyCredential'; Run = { Import-MoltbotLegacyCredential -Agent wrok -NoGatewayRefresh } }
+        @{ Command = 'Import-MoltbotExternalCredential'; Run = { Import-MoltbotExternalCredential -Agent wrok -NoGatewayRefresh } }
+        @{ Command = 'Connect-MoltbotProvider'; Run = { Connect-MoltbotProvider github-copilot -Agent wrok -NoGatewayRefresh } }
+        @{ Command = 'Update-MoltbotAuthProfile'; Run = { Update-MoltbotAuthProfile -Agent wrok -ProfileId anthropic:manual -NoGatewayRefresh } }
+        @{ Command = 'Get-MoltbotAccessToken'; Run = { Get-MoltbotAccessToken -Agent wrok -Provider anthropic } }
+        @{ Command = 'Resolve-MoltbotAuthProfile'; Run = { Resolve-MoltbotAuthProfile -Agent wrok -Provider anthropic } }
+    ) {
+        param($Command, $Run)
+        $err = Get-Failure $Run
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentNotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$err" | Should -BeLike "*'wrok'*'work'*"
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*New-MoltbotAgent wrok*'
+        Get-TreeSnapshot $script:State | Should -Be $script:Before
+        (Get-MoltbotAgent).Id | Should -Not -Contain 'wrok'
+    }
+
+    It '15.2: the agent is created on purpose with New-MoltbotAgent, then the same write works' {
+        New-MoltbotAgent wrok | Out-Null
+        $p = Set-MoltbotSetupToken -Agent wrok -Token (ConvertTo-TestSecret $script:Token) -PassThru -NoGatewayRefresh
+        $p.Agent | Should -Be 'wrok'
+        (Get-StoreDoc wrok).profiles.Keys | Should -Contain $p.ProfileId
+    }
+
+    It '15.2: the default agent always exists, and an agent known only by its folder on disk is accepted' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSMAIN') -NoGatewayRefresh
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSMAIN2') -Agent main -ProfileId second -NoGatewayRefresh
+        (Get-StoreDoc main).profiles.Keys | Should -Contain 'openrouter:second'
+        New-Item -ItemType Directory -Force (Join-Path $script:State 'agents/ondisk/agent') | Out-Null
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSDISK') -Agent ondisk -NoGatewayRefresh
+        (Get-StoreDoc ondisk).profiles.Count | Should -Be 1
+    }
+}
+

@@ -199,8 +199,12 @@ public abstract class MoltbotCmdlet : PSCmdlet
         new(ErrorIds.StoreUnreadable, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData,
             $"The credentials of agent '{agent.Id}' ({agent.Store.Location}) cannot be read: {ex.Message}", agent.Store.Location, ex);
 
-    /// <summary>The agent named by -Agent, or the configured default agent.</summary>
-    internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);
+    /// <summary>
+    /// The agent named by -Agent, or the configured default agent; it must exist (<see cref="MoltbotState.RequireAgent"/>),
+    /// so that a typo in -Agent on a writer never creates an agent (issue 15, point 2): an agent is created on purpose
+    /// with New-MoltbotAgent, as with <c>openclaw agents add</c>.
+    /// </summary>
+    internal AgentLocation ResolveAgent(string? agent) => State.RequireAgent(agent);
 
     internal static string Plain(SecureString secure)
     {
