@@ -152,3 +152,36 @@ Describe 'Issue 15.2: a writer never creates an agent by a typo' {
     }
 }
 
+Describe 'Issue 15.5: a write that imports legacy credentials says so' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        New-MoltbotAgent work | Out-Null
+        New-Item -ItemType Directory -Force (Join-Path $script:State 'credentials') | Out-Null
+        $script:LegacyAccess = "legacy-access-$([guid]::NewGuid().ToString('N'))"
+        Register-TestSecret $script:LegacyAccess
+        @{ 'openai-codex' = @{ access = $script:LegacyAccess; refresh = 'legacy-refresh-TRAPS'; expires = 1 } } | ConvertTo-Json |
+            Set-Content (Join-Path $script:State 'credentials/oauth.json')
+        Register-TestSecret 'legacy-refresh-TRAPS'
+    }
+
+    It '15.5: the first API key of a new agent warns that openai-codex:default came from credentials/oauth.json' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSLEGACY') -Agent work -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -HaveCount 1
+        "$w" | Should -BeLike "*Agent 'work'*'openai-codex:default'*oauth.json*"
+        "$w" | Should -Not -BeLike "*$($script:LegacyAccess)*"
+        (Get-StoreDoc work).profiles.Keys | Sort-Object | Should -Be @('openai-codex:default', 'openrouter:default')
+    }
+
+    It '15.5: the next write into the same agent imports nothing and warns nothing' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSLEGACY') -Agent work -NoGatewayRefresh -WarningAction SilentlyContinue
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSLEGACY2') -Agent work -ProfileId two -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -HaveCount 0
+    }
+
+    It '15.5: Import-MoltbotLegacyCredential reports the import as output, not as a warning' {
+        $out = Import-MoltbotLegacyCredential -Agent work -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
+        ($out | Where-Object Imported).ProfileId | Should -Be 'openai-codex:default'
+        $w | Should -HaveCount 0
+    }
+}
+

@@ -49,6 +49,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
         try
         {
             ProcessItem();
+            ReportLegacyImports();
         }
         catch (MoltbotException ex)
         {
@@ -199,12 +200,49 @@ public abstract class MoltbotCmdlet : PSCmdlet
         new(ErrorIds.StoreUnreadable, ex is UnauthorizedAccessException ? MoltbotErrorKind.PermissionDenied : MoltbotErrorKind.InvalidData,
             $"The credentials of agent '{agent.Id}' ({agent.Store.Location}) cannot be read: {ex.Message}", agent.Store.Location, ex);
 
+    private readonly List<AgentLocation> _resolved = new();
+
     /// <summary>
     /// The agent named by -Agent, or the configured default agent; it must exist (<see cref="MoltbotState.RequireAgent"/>),
     /// so that a typo in -Agent on a writer never creates an agent (issue 15, point 2): an agent is created on purpose
     /// with New-MoltbotAgent, as with <c>openclaw agents add</c>.
     /// </summary>
-    internal AgentLocation ResolveAgent(string? agent) => State.RequireAgent(agent);
+    internal AgentLocation ResolveAgent(string? agent)
+    {
+        var location = State.RequireAgent(agent);
+        _resolved.Add(location);
+        return location;
+    }
+
+    /// <summary>Whether a write that imported the legacy credentials on first use says so (the explicit import reports them as output).</summary>
+    internal virtual bool ReportsFirstUseImport => true;
+
+    /// <summary>
+    /// A write into an agent with no store yet first imports <c>credentials/oauth.json</c> and the agent's
+    /// <c>auth.json</c>, as OpenClaw does on first use (issue 15, point 5). That puts credentials in the store that
+    /// the user did not give in this command, and the resolver may use them, so it is a warning (seen by default),
+    /// naming the profile ids and their files, never a secret.
+    /// </summary>
+    private void ReportLegacyImports()
+    {
+        var agents = _resolved.ToList();
+        _resolved.Clear();
+        if (!ReportsFirstUseImport)
+        {
+            return;
+        }
+        foreach (var agent in agents)
+        {
+            if (agent.Store.LastLegacyImport is not { } import || import.ImportedCount == 0)
+            {
+                continue;
+            }
+            var items = import.Items.Where(i => i.Imported)
+                .Select(i => $"'{i.ProfileId}' (from {i.Source})");
+            WriteWarning($"Agent '{agent.Id}' had no credential store yet, so OpenClaw's legacy credentials were imported into it first, as OpenClaw does on first use: {string.Join(", ", items)}. " +
+                         $"Review them with Get-MoltbotAuthProfile -Agent {agent.Id}; remove one you do not want with Remove-MoltbotAuthProfile.");
+        }
+    }
 
     internal static string Plain(SecureString secure)
     {
