@@ -185,3 +185,38 @@ Describe 'Issue 15.5: a write that imports legacy credentials says so' {
     }
 }
 
+Describe 'Issue 15.6: default profile ids as OpenClaw names the same action' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+        $script:Token = New-TestSetupToken -Marker 'TRAPSIDS'
+    }
+
+    It '15.6: Set-MoltbotSetupToken without -ProfileId stores anthropic:manual, as openclaw models auth paste-token' {
+        $p = ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken -PassThru -NoGatewayRefresh
+        $p.ProfileId | Should -Be 'anthropic:manual'
+        (Get-StoreDoc).profiles.Keys | Should -Be @('anthropic:manual')
+        $config = Get-Content -Raw (Join-Path $script:State 'openclaw.json') | ConvertFrom-Json -AsHashtable
+        $config.auth.profiles.Keys | Should -Contain 'anthropic:manual'
+    }
+
+    It '15.6: Set-MoltbotApiKey stores <provider>:default in the single-file era, where OpenClaw has no paste-api-key' {
+        (Set-MoltbotApiKey openai (ConvertTo-TestSecret 'sk-TRAPSKEY1') -PassThru -NoGatewayRefresh).ProfileId | Should -Be 'openai:default'
+    }
+
+    It '15.6: Set-MoltbotApiKey stores <provider>:manual beside an auth-state.json (2026.4.5+, paste-api-key)' {
+        $dir = New-Item -ItemType Directory -Force (Join-Path $script:State 'agents/main/agent')
+        '{"version":1,"profiles":{}}' | Set-Content (Join-Path $dir 'auth-profiles.json')
+        '{"version":1}' | Set-Content (Join-Path $dir 'auth-state.json')
+        (Set-MoltbotApiKey openai (ConvertTo-TestSecret 'sk-TRAPSKEY2') -PassThru -NoGatewayRefresh).ProfileId | Should -Be 'openai:manual'
+    }
+
+    It '15.6: re-running Set-MoltbotSetupToken on a store that holds anthropic:default (an older Moltbot) replaces that one' {
+        ConvertTo-TestSecret (New-TestSetupToken -Marker 'OLDMOLTBOT') | Set-MoltbotSetupToken -ProfileId default -NoGatewayRefresh
+        $p = ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken -PassThru -NoGatewayRefresh
+        $p.ProfileId | Should -Be 'anthropic:default'
+        $doc = Get-StoreDoc
+        $doc.profiles.Keys | Should -Be @('anthropic:default')
+        $doc.profiles['anthropic:default'].token | Should -Be $script:Token
+    }
+}
+

@@ -214,6 +214,24 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return location;
     }
 
+    /// <summary>
+    /// The profile id a pasted credential of <paramref name="type"/> goes to: -ProfileId as given, else OpenClaw's id for the same action in this state dir's era
+    /// (<see cref="ProviderId.DefaultPastedProfileId"/>).
+    /// </summary>
+    internal string PastedProfileId(AgentLocation agent, string provider, string? given, CredentialType type)
+    {
+        if (string.IsNullOrWhiteSpace(given))
+        {
+            var id = ProviderId.DefaultPastedProfileId(provider, type, State.Layout, agent.LoadStore());
+            if (id.EndsWith(":default", StringComparison.Ordinal) && ProviderId.DefaultPastedProfileId(provider, type, State.Layout, null) != id)
+            {
+                WriteVerbose($"No -ProfileId: replacing '{id}', which holds {Core.Text.Article.With(type.ToWireName())} credential already, rather than adding '{provider}:manual' beside it.");
+            }
+            return id;
+        }
+        return ProviderId.ResolveProfileId(provider, given);
+    }
+
     /// <summary>Whether a write that imported the legacy credentials on first use says so (the explicit import reports them as output).</summary>
     internal virtual bool ReportsFirstUseImport => true;
 

@@ -33,7 +33,7 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
-    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
+    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:manual</c>, as <c>openclaw models auth paste-token</c> names it.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
@@ -51,12 +51,12 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
     protected override void ProcessItem()
     {
         var provider = ProviderId.Normalize(Provider);
-        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
         var now = DateTimeOffset.UtcNow;
         // The lifetime is checked before anything else is read: in the past, under a minute, or past 9999-12-31 is refused.
         DateTimeOffset? expires = ExpiresIn is { } lifetime ? TokenExpiry.ExpiresAt(lifetime, now) : null;
         var token = SecretText.ValidateToken(provider, Plain(Token));
         var agent = ResolveAgent(Agent);
+        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.Token);
 
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +
