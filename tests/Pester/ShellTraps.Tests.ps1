@@ -220,3 +220,200 @@ Describe 'Issue 15.6: default profile ids as OpenClaw names the same action' {
     }
 }
 
+Describe 'Issue 15.12: messages that say what happened' {
+    BeforeEach {
+        $script:State = New-TestStateDir
+    }
+
+    It "15.12: New-MoltbotAgent '###' says the name becomes main, not that it is reserved" {
+        $err = Get-Failure { New-MoltbotAgent '###' }
+        $err.FullyQualifiedErrorId | Should -BeExactly 'MoltbotAgentReserved,Moltbot.Commands.NewMoltbotAgentCommand'
+        "$err" | Should -BeLike "*'###' becomes the agent id 'main'*"
+        "$err" | Should -Not -BeLike '*is reserved*'
+        (Get-Failure { New-MoltbotAgent main }).ToString() | Should -BeLike "*'main' is OpenClaw's default agent*"
+    }
+
+    It '15.12: New-MoltbotAgent "Ops Team" tells the user the id is ops-team' {
+        $agent = New-MoltbotAgent 'Ops Team' -WarningVariable w -WarningAction SilentlyContinue
+        $agent.Id | Should -Be 'ops-team'
+        "$w" | Should -BeLike "*'Ops Team'*'ops-team'*"
+        New-MoltbotAgent plain -WarningVariable quiet -WarningAction SilentlyContinue | Out-Null
+        $quiet | Should -HaveCount 0
+    }
+
+    It "15.12: -ProfileId 'bad id!' tells the user the id is anthropic:bad-id, and -PassThru shows it" {
+        $p = ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken -ProfileId 'bad id!' -PassThru -NoGatewayRefresh -WarningVariable w -WarningAction SilentlyContinue
+        $p.ProfileId | Should -Be 'anthropic:bad-id'
+        "$w" | Should -BeLike "*'bad id!'*'anthropic:bad-id'*"
+        ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken -ProfileId team -NoGatewayRefresh -WarningVariable quiet -WarningAction SilentlyContinue
+        $quiet | Should -HaveCount 0
+    }
+
+    It '15.12: refreshing an API key says "an api_key credential"' {
+        Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'sk-or-v1-TRAPSGRAMMAR') -NoGatewayRefresh
+        $err = Get-Failure { Update-MoltbotAuthProfile -ProfileId openrouter:default -NoGatewayRefresh }
+        "$err" | Should -BeLike '*is an api_key credential*'
+        $err.ErrorDetails.RecommendedAction | Should -BeLike '*Set-MoltbotApiKey openrouter*'
+    }
+
+    It '15.12: an expired github-copilot token points to Connect-MoltbotProvider github-copilot, not Set-MoltbotSetupToken' {
+        Set-MoltbotSetupToken -Provider github-copilot -Token (ConvertTo-TestSecret 'ghu_TRAPSEXPIRED') -ProfileId github -ExpiresIn 2h -NoGatewayRefresh
+        $store = Join-Path $script:State 'agents/main/agent/auth-profiles.json'
+        $doc = Get-Content -Raw $store | ConvertFrom-Json -AsHashtable
+        $doc.profiles['github-copilot:github'].expires = [DateTimeOffset]::UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds()
+        $doc | ConvertTo-Json -Depth 10 | Set-Content $store
+        $err = Get-Failure { Get-MoltbotAccessToken -ProfileId github-copilot:github }
+        $err | Should -Not -BeNullOrEmpty
+        $err.ErrorDetails.RecommendedAction | Should -BeLike "*Connect-MoltbotProvider github-copilot*"
+        $err.ErrorDetails.RecommendedAction | Should -Not -BeLike '*Set-MoltbotSetupToken*'
+    }
+
+    It '15.12: Get-Help -Online opens the page of the cmdlet in the repository' {
+        # A fake xdg-open (what .NET starts for a URL on Linux) records the address Get-Help hands it.
+        $bin = New-Item -ItemType Directory -Force (Join-Path $TestDrive 'fake-bin')
+        $opened = Join-Path $TestDrive 'opened.txt'
+        Set-Content (Join-Path $bin 'xdg-open') "#!/bin/sh`nprintf '%s\n' `"`$1`" >> '$opened'`n"
+        & chmod +x (Join-Path $bin 'xdg-open')
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+        foreach ($a in '-NoProfile', '-Command', "Import-Module '$($script:ModulePath)'; Get-Help Set-MoltbotSetupToken -Online") { $psi.ArgumentList.Add($a) }
+        $psi.Environment['PATH'] = "$bin$([IO.Path]::PathSeparator)$env:PATH"
+        $psi.Environment['BROWSER'] = $null
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $child = [System.Diagnostics.Process]::Start($psi)
+        $stderr = $child.StandardError.ReadToEndAsync()
+        $null = $child.StandardOutput.ReadToEnd()
+        $child.WaitForExit(60000) | Should -BeTrue
+        $stderr.Result | Should -BeNullOrEmpty
+        $project = (Import-PowerShellDataFile (Join-Path $script:ModulePath 'Moltbot.psd1')).PrivateData.PSData.ProjectUri
+        $project | Should -Match '^https://'
+        Get-Content $opened | Should -Be "$project/blob/main/docs/en-US/Set-MoltbotSetupToken.md"
+    }
+
+    It '15.12: console help shows no markdown backticks or stars' {
+        $help = Get-Help Set-MoltbotSetupToken -Full
+        $text = @($help.description.Text) + @($help.parameters.parameter | ForEach-Object { $_.description.Text }) -join "`n"
+        $text | Should -Match 'Set-MoltbotSetupToken cmdlet stores'
+        $text | Should -Not -Match '`'
+        $text | Should -Not -Match '\*\*'
+    }
+
+    It '15.12: the about topic is titled about_Moltbot, as it is named' {
+        $about = Get-Help about_Moltbot | Out-String
+        $about | Should -MatchExactly '\babout_Moltbot\b'
+        $about | Should -Not -MatchExactly '\babout_moltbot\b'
+    }
+}
+
+Describe 'Issue 15.12: the sign-in tells the time left once, and -Manual starts no browser' -Tag 'OAuth' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'ProviderMock.psm1') -Force
+        $script:Mock = Start-ProviderMock -LogPath (Join-Path $TestDrive 'traps-mock.jsonl') -Interval 0
+
+        function Invoke-ChildPwsh([string] $Script, [hashtable] $Environment) {
+            # A child pwsh with stdin closed (a prompt reads end of input); returns its stdout.
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+            foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Script) { $psi.ArgumentList.Add($a) }
+            foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+            foreach ($k in 'SSH_CLIENT', 'SSH_TTY', 'SSH_CONNECTION', 'REMOTE_CONTAINERS', 'CODESPACES') { $psi.Environment[$k] = $null }
+            $psi.RedirectStandardInput = $true
+            $psi.RedirectStandardOutput = $true
+            $psi.RedirectStandardError = $true
+            $child = [System.Diagnostics.Process]::Start($psi)
+            $child.StandardInput.Close()
+            $stderr = $child.StandardError.ReadToEndAsync()
+            $stdout = $child.StandardOutput.ReadToEnd()
+            if (-not $child.WaitForExit(90000)) { $child.Kill($true); throw 'The child pwsh did not finish within 90 s.' }
+            Add-TestTapRecord 'child pwsh (ShellTraps)' ([ordered]@{ StdOut = $stdout; StdErr = $stderr.Result })
+            $stdout
+        }
+    }
+
+    AfterAll {
+        if ($script:Mock) { Stop-ProviderMock $script:Mock }
+    }
+
+    BeforeEach {
+        $script:State = New-TestStateDir
+        Reset-ProviderMock $script:Mock
+    }
+
+    It '15.12: the waiting progress of a device login gives the time left only as SecondsRemaining' {
+        Set-ProviderMockScript $script:Mock @{ 'github.token' = @('pending', 'success'); settings = @{ 'github.interval' = 1 } }
+        $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        $iss.ImportPSModule([string[]] @((Join-Path $script:ModulePath 'Moltbot.psd1')))
+        $env:MOLTBOT_GITHUB_COPILOT_GITHUB_URL = $script:Mock.Urls.GitHub
+        $env:MOLTBOT_GITHUB_COPILOT_API_URL = $script:Mock.Urls.GitHubApi
+        $runspace = [runspacefactory]::CreateRunspace($iss)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $null = $ps.AddScript('$ProgressPreference = "Continue"; Connect-MoltbotProvider github-copilot -NoGatewayRefresh -InformationAction SilentlyContinue')
+            $out = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $out.ProfileId | Should -Be 'github-copilot:github'
+            # The cmdlet updates one ProgressRecord: each entry is that record as it was last written.
+            $waiting = @($ps.Streams.Progress | Where-Object Activity -like 'Connect-MoltbotProvider*')
+            $waiting.Count | Should -BeGreaterThan 0
+            foreach ($record in $waiting) {
+                $record.StatusDescription | Should -Not -Match '\d+\s*s\b|left|remaining'
+                $record.SecondsRemaining | Should -BeGreaterThan 0
+            }
+        }
+        finally {
+            $ps.Dispose()
+            $runspace.Dispose()
+            Remove-Item Env:MOLTBOT_GITHUB_COPILOT_GITHUB_URL, Env:MOLTBOT_GITHUB_COPILOT_API_URL -ErrorAction Ignore
+        }
+    }
+
+    It '15.12: Connect-MoltbotProvider -Manual shows the URL and starts no browser (without -Manual the same shell does)' {
+        $marker = Join-Path $TestDrive 'browser-started.txt'
+        $browser = Join-Path $TestDrive 'fake-browser.sh'
+        Set-Content $browser "#!/bin/sh`nprintf '%s\n' `"`$1`" >> '$marker'`n"
+        & chmod +x $browser
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start(); $port = $probe.LocalEndpoint.Port; $probe.Stop()
+        $environment = @{
+            OPENCLAW_STATE_DIR = $script:State; BROWSER = $browser; DISPLAY = ':99'
+            MOLTBOT_OPENAI_CODEX_AUTHORITY = $script:Mock.Urls.Codex
+            MOLTBOT_OPENAI_CODEX_REDIRECT_URI = "http://localhost:$port/auth/callback"
+        }
+        $manual = Invoke-ChildPwsh "Import-Module '$($script:ModulePath)'; Connect-MoltbotProvider openai-codex -Manual -NoGatewayRefresh" $environment
+        $manual | Should -Match '/authorize\?'
+        Test-Path $marker | Should -BeFalse -Because '-Manual must not start a browser'
+
+        $null = Invoke-ChildPwsh "Import-Module '$($script:ModulePath)'; Connect-MoltbotProvider openai-codex -TimeoutSec 2 -NoGatewayRefresh" $environment
+        Test-Path $marker | Should -BeTrue -Because 'the same shell without -Manual starts the browser (the fake one)'
+        Get-Content $marker | Should -Match '/authorize\?'
+    }
+}
+
+Describe 'Issue 15.12: a refresh tells the truth about an agent whose store it could not read' -Tag 'Refresh' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../peers/lock/Storm.psm1') -Force
+        $script:Idp = Start-TestIdp -AccessTtl 2 -Log (Join-Path $TestDrive 'traps-idp.jsonl')
+    }
+
+    AfterAll {
+        Stop-TestIdp $script:Idp
+        Remove-Item Env:MOLTBOT_OPENAI_CODEX_AUTHORITY, Env:MOLTBOT_OPENAI_CODEX_REDIRECT_URI, Env:BROWSER -ErrorAction Ignore
+    }
+
+    It '15.12: the warning says the store could not be read, not that the agent holds a copy' {
+        Set-TestIdpMode $script:Idp @{ accessTtl = 2; tokenDelayMs = 0; failNext = @() }
+        $state = New-TestStateDir
+        Connect-TestProfile -Idp $script:Idp | Out-Null
+        Set-TestIdpMode $script:Idp @{ accessTtl = 600 }
+        $broken = New-Item -ItemType Directory -Force (Join-Path $state 'agents/broken/agent')
+        '{ this is not json' | Set-Content (Join-Path $broken 'auth-profiles.json')
+        Start-Sleep -Milliseconds 2100 # the 2 s access token is now expired: the next read refreshes it
+        $null = Get-MoltbotAccessToken -Provider openai-codex -WarningVariable w -WarningAction SilentlyContinue
+        $about = @($w | Where-Object { "$_" -like "*'broken'*" })
+        $about | Should -HaveCount 1
+        "$about" | Should -BeLike "*store of agent 'broken' could not be read*not known whether it holds a copy*"
+        "$about" | Should -Not -BeLike "*'broken' holds a copy*"
+        Get-Content -Raw (Join-Path $broken 'auth-profiles.json') | Should -BeLike '{ this is not json*'
+    }
+}

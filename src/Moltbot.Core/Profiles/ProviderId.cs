@@ -134,6 +134,24 @@ public static class ProviderId
         return id;
     }
 
+    /// <summary>
+    /// What the user should be told when <see cref="ResolveProfileId"/> stored <paramref name="given"/> under another
+    /// spelling (<c>'bad id!'</c> as <c>anthropic:bad-id</c>, <c>Anthropic:Work</c> as <c>anthropic:Work</c>); null when
+    /// the id is what was typed, or just the bare name with its provider prefix (<c>team</c> as <c>anthropic:team</c>).
+    /// </summary>
+    public static string? NormalizationNote(string provider, string given, string resolved)
+    {
+        var typed = given.Trim();
+        if (resolved == typed || resolved == provider + ":" + typed)
+        {
+            return null;
+        }
+        var why = typed.Contains(':', StringComparison.Ordinal)
+            ? "the provider part of a profile id is lowercased"
+            : "a bare name is slugged as OpenClaw slugs token names: lowercase, each run of characters outside a-z 0-9 . _ - becomes '-'";
+        return $"-ProfileId '{given}' is stored as '{resolved}' ({why}). Use '{resolved}' to name it from now on.";
+    }
+
     /// <summary>OpenClaw's slug for token names: lowercase, runs outside [a-z0-9._-] become '-', trimmed, else "default".</summary>
     public static string Slug(string name)
     {

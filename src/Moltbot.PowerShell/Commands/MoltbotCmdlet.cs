@@ -215,7 +215,8 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     /// <summary>
-    /// The profile id a pasted credential of <paramref name="type"/> goes to: -ProfileId as given, else OpenClaw's id for the same action in this state dir's era
+    /// The profile id a pasted credential of <paramref name="type"/> goes to: -ProfileId as given (a warning says so
+    /// when it is stored under another spelling), else OpenClaw's id for the same action in this state dir's era
     /// (<see cref="ProviderId.DefaultPastedProfileId"/>).
     /// </summary>
     internal string PastedProfileId(AgentLocation agent, string provider, string? given, CredentialType type)
@@ -229,7 +230,12 @@ public abstract class MoltbotCmdlet : PSCmdlet
             }
             return id;
         }
-        return ProviderId.ResolveProfileId(provider, given);
+        var resolved = ProviderId.ResolveProfileId(provider, given);
+        if (ProviderId.NormalizationNote(provider, given, resolved) is { } note)
+        {
+            WriteWarning(note);
+        }
+        return resolved;
     }
 
     /// <summary>Whether a write that imported the legacy credentials on first use says so (the explicit import reports them as output).</summary>
