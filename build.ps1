@@ -41,6 +41,10 @@ $Out = Join-Path $Root 'out/Moltbot'
 $Publish = Join-Path $Root 'artifacts/publish'
 $Results = Join-Path $Root 'artifacts/test-results'
 $Repository = Join-Path $Root 'artifacts/repository'
+# The project's home, in one place: the manifest's ProjectUri, and the base of every cmdlet page's 'online version'
+# (Get-Help -Online), which the help step fills in where a page leaves it empty and checks where a page sets it.
+$ProjectUri = 'https://github.com/moltbot/moltbot-powershell'
+$OnlineHelpBase = "$ProjectUri/blob/main/docs/en-US"
 # The runtime identifiers whose native libraries ship in out/Moltbot/dependencies/runtimes (see DependencyLoadContext).
 $NativeRuntimes = 'linux-x64', 'linux-arm64', 'osx-arm64', 'osx-x64', 'win-x64'
 # The pwsh of this session (the dotnet tool's apphost when started as 'dotnet pwsh'), for child processes.
@@ -100,7 +104,7 @@ function Invoke-Build {
 
     $version = Get-ModuleVersion
     $manifest = Get-Content -Raw (Join-Path $Root 'src/Moltbot.PowerShell/Module/Moltbot.psd1')
-    $manifest.Replace('{{ModuleVersion}}', $version) | Set-Content -NoNewline -Encoding utf8NoBOM (Join-Path $Out 'Moltbot.psd1')
+    $manifest.Replace('{{ModuleVersion}}', $version).Replace('{{ProjectUri}}', $ProjectUri) | Set-Content -NoNewline -Encoding utf8NoBOM (Join-Path $Out 'Moltbot.psd1')
     Copy-Item (Join-Path $Root 'src/Moltbot.PowerShell/Module/Moltbot.format.ps1xml') $Out
     foreach ($file in 'README.md', 'LICENSE', 'CHANGELOG.md') {
         $path = Join-Path $Root $file
@@ -180,7 +184,7 @@ function Invoke-Docs {
     $culture = Join-Path $Out 'en-US'
     if (Test-Path $culture) { Remove-Item -Recurse -Force $culture }
     $written = & (Join-Path $Root 'tools/Convert-MarkdownHelp.ps1') -Path (Join-Path $Root 'docs/en-US') -OutputPath $culture `
-        -HelpFileName 'Moltbot.dll-Help.xml' -ModuleName 'Moltbot' -CommandName $exported
+        -HelpFileName 'Moltbot.dll-Help.xml' -ModuleName 'Moltbot' -CommandName $exported -OnlineBase $OnlineHelpBase
     Write-Host "    help: $(@($written).Name -join ', ')"
 }
 

@@ -42,7 +42,10 @@ param(
     [Parameter(Mandatory)] [string] $OutputPath,
     [string] $HelpFileName,
     [string] $ModuleName,
-    [string[]] $CommandName
+    [string[]] $CommandName,
+    # Where the cmdlet pages are online ('.../docs/en-US'): a page's 'online version' (the link Get-Help -Online opens)
+    # must be <OnlineBase>/<Cmdlet>.md; a page that leaves it empty gets that link.
+    [string] $OnlineBase
 )
 
 Set-StrictMode -Version 3.0
@@ -113,11 +116,38 @@ function ConvertTo-MarkdownNodes([string[]] $Lines, [int] $Start, [string] $File
     , $nodes
 }
 
+function ConvertTo-ConsoleText([string] $Text) {
+    <# Markdown inline markup as the console shows it (issue 15, point 12): a code span loses its backticks (`x`, and
+       `` `[ `` with a backtick inside), **strong** and *emphasis* lose their stars, [text](uri) becomes the text (with
+       the uri when it is absolute). Inside a code span nothing else changes, so `gh*` keeps its star. Code blocks are
+       not paragraphs: they are left as they are. #>
+    $plain = {
+        param([string] $t)
+        $t = [regex]::Replace($t, '\[(?<t>[^\]]+)\]\((?<u>[^)\s]+)\)', { param($m) if ($m.Groups['u'].Value -match '^[a-z]+://') { "$($m.Groups['t'].Value) ($($m.Groups['u'].Value))" } else { $m.Groups['t'].Value } })
+        $t = [regex]::Replace($t, '(?<![\w*])\*\*(?=\S)(?<x>.+?)(?<=\S)\*\*(?![\w*])', '${x}')
+        [regex]::Replace($t, '(?<![\w*])\*(?=[^\s*])(?<x>[^*]+?)(?<=[^\s*])\*(?![\w*])', '${x}')
+    }
+    $sb = [System.Text.StringBuilder]::new()
+    $at = 0
+    foreach ($m in [regex]::Matches($Text, '(?<!`)(?<ticks>`+)(?!`)(?<c>.+?)(?<!`)\k<ticks>(?!`)')) {
+        [void]$sb.Append((& $plain $Text.Substring($at, $m.Index - $at)))
+        $code = $m.Groups['c'].Value
+        # CommonMark: one space on both sides of a span's content is padding (`` `[ `` is the code `[).
+        if ($code.Length -ge 2 -and $code.StartsWith(' ') -and $code.EndsWith(' ') -and $code.Trim().Length -gt 0) { $code = $code.Substring(1, $code.Length - 2) }
+        [void]$sb.Append($code)
+        $at = $m.Index + $m.Length
+    }
+    [void]$sb.Append((& $plain $Text.Substring($at)))
+    $sb.ToString()
+}
+
 function Get-ParagraphText($Node) {
-    # A paragraph as one string: lines of a list keep their breaks, other soft breaks become spaces.
+    # A paragraph as one string: lines of a list keep their breaks, other soft breaks become spaces; inline markup as
+    # the console shows it.
     $isList = $Node.Lines | Where-Object { $_ -match '^\s*([-*+]|\d+\.)\s' }
-    if ($isList) { ($Node.Lines | ForEach-Object { $_.Trim() }) -join "`n" }
+    $text = if ($isList) { ($Node.Lines | ForEach-Object { $_.Trim() }) -join "`n" }
     else { ($Node.Lines | ForEach-Object { $_.Trim() }) -join ' ' }
+    ConvertTo-ConsoleText $text
 }
 
 function Split-ByHeading($Nodes, [int] $Level, [string] $File) {
@@ -237,6 +267,11 @@ function Read-CommandPage([string] $File, [string[]] $Lines) {
         Stop-Schema $File 1 "external help file must be '$HelpFileName' (the cmdlet assembly's help file), not '$($fm.Meta['external help file'])'"
     }
     if ($ModuleName -and $fm.Meta['Module Name'] -ne $ModuleName) { Stop-Schema $File 1 "Module Name must be '$ModuleName'" }
+    if ($OnlineBase) {
+        $online = "$($OnlineBase.TrimEnd('/'))/$name.md"
+        if (-not $fm.Meta['online version']) { $fm.Meta['online version'] = $online }
+        elseif ($fm.Meta['online version'] -ne $online) { Stop-Schema $File 1 "online version must be '$online' (build.ps1's OnlineHelpBase), not '$($fm.Meta['online version'])'" }
+    }
 
     $nodes = ConvertTo-MarkdownNodes $Lines $fm.Start $File
     if ($nodes.Count -eq 0 -or $nodes[0].Kind -ne 'Heading' -or $nodes[0].Level -ne 1) { Stop-Schema $File ($fm.Start + 1) "the page must start with '# $name'" }
@@ -577,7 +612,7 @@ function Convert-AboutPage([string] $File, [string[]] $Lines) {
         switch ($n.Kind) {
             'Heading' {
                 if ($i -eq 0) { [void]$sb.AppendLine('TOPIC') }
-                elseif ($i -eq 1) { [void]$sb.AppendLine('    ' + $n.Text.ToLowerInvariant()).AppendLine() }
+                elseif ($i -eq 1) { [void]$sb.AppendLine('    ' + $n.Text).AppendLine() } # about_Moltbot, as the topic is named
                 elseif ($n.Level -eq 1) { [void]$sb.AppendLine($n.Text.ToUpperInvariant()) }
                 elseif ($n.Level -eq 2) { [void]$sb.AppendLine($n.Text) }
                 else { [void]$sb.AppendLine('    ' + $n.Text.ToUpperInvariant()) }

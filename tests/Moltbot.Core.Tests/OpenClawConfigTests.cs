@@ -72,6 +72,21 @@ public sealed class OpenClawConfigTests : IDisposable
     }
 
     [Fact]
+    public void Agents_AlsoComeFromAgentsEntries_AsOpenClaw_2026_9_6_AgentsAddWritesThem()
+    {
+        // The shape 'openclaw agents add ops' gives openclaw.json in 2026.9.6 (issue 15, point 2: such an agent exists).
+        var config = Write("{\"agents\":{\"ownership\":\"explicit\",\"entries\":{\"main\":{\"workspace\":\"/w\"}," +
+                           "\"ops\":{\"name\":\"ops\",\"workspace\":\"/w-ops\",\"agentDir\":\"/s/agents/ops/agent\"}}}}");
+        Assert.Equal(new[] { "main", "ops" }, config.Agents.Select(a => a.Id));
+        Assert.Equal("/s/agents/ops/agent", config.FindAgent("ops")!.AgentDir);
+        Assert.Equal("main", config.DefaultAgentId); // an object's key order names no default
+        var both = Write("{\"agents\":{\"list\":[{\"id\":\"work\"}],\"entries\":{\"work\":{\"name\":\"dup\"},\"ops\":{}}}}");
+        Assert.Equal(new[] { "work", "ops" }, both.Agents.Select(a => a.Id));
+        Assert.Null(both.FindAgent("work")!.Name); // agents.list wins
+        Assert.Equal("work", both.DefaultAgentId);
+    }
+
+    [Fact]
     public void Load_Missing_IsEmpty()
     {
         var config = OpenClawConfig.Load(ConfigPath);

@@ -49,20 +49,20 @@ public sealed class CmdletTests : IDisposable
         r.ShouldSucceed();
         var profile = Assert.IsType<MoltbotAuthProfile>(Assert.Single(r.Output));
         Assert.Equal("main", profile.Agent);
-        Assert.Equal("anthropic:default", profile.ProfileId);
+        Assert.Equal("anthropic:manual", profile.ProfileId);
         Assert.Equal("token", profile.Type);
         Assert.Equal(MoltbotProfileStatus.Static, profile.Status);
         Assert.Equal(DateTime.MaxValue, profile.Expires);
         Assert.DoesNotContain("SECRETsetupTOKEN", r.AllText(), StringComparison.Ordinal);
 
         var store = JsonNode.Parse(File.ReadAllText(_host.MainStore))!;
-        var stored = store["profiles"]!["anthropic:default"]!.AsObject();
+        var stored = store["profiles"]!["anthropic:manual"]!.AsObject();
         Assert.Equal("token", (string?)stored["type"]);
         Assert.Equal(SetupToken, (string?)stored["token"]);
         Assert.False(stored.ContainsKey("expires"));
         Assert.False(stored.ContainsKey("refresh"));
         var config = JsonNode.Parse(File.ReadAllText(_host.ConfigPath))!;
-        Assert.Equal("token", (string?)config["auth"]!["profiles"]!["anthropic:default"]!["mode"]);
+        Assert.Equal("token", (string?)config["auth"]!["profiles"]!["anthropic:manual"]!["mode"]);
     }
 
     [Theory]
@@ -112,7 +112,7 @@ public sealed class CmdletTests : IDisposable
         Assert.Equal(new[] { "openai-codex:default", "openrouter:old" }, r.Output.Select(o => (string)o!).OrderBy(s => s, StringComparer.Ordinal).ToArray());
 
         var all = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().ToDictionary(p => p.ProfileId);
-        Assert.Equal(MoltbotProfileStatus.Expiring, all["github-copilot:default"].Status);
+        Assert.Equal(MoltbotProfileStatus.Expiring, all["github-copilot:manual"].Status);
         Assert.Equal(MoltbotProfileStatus.Static, all["openrouter:default"].Status);
         Assert.Equal(MoltbotProfileStatus.Ok, all["openai-codex:default"].Status); // refreshable: ok, as openclaw models status says
         Assert.True(all["openai-codex:default"].Refreshable);
@@ -127,9 +127,9 @@ public sealed class CmdletTests : IDisposable
         var r = Run($@"
             Set-MoltbotSetupToken -Token {Secure(SetupToken)} -ProfileId other -WhatIf
             Set-MoltbotApiKey openrouter {Secure(ApiKey)} -WhatIf
-            Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:default -WhatIf
-            Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:default -Global -WhatIf
-            Remove-MoltbotAuthProfile anthropic:default -WhatIf
+            Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:manual -WhatIf
+            Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:manual -Global -WhatIf
+            Remove-MoltbotAuthProfile anthropic:manual -WhatIf
             Get-MoltbotAuthProfile | Remove-MoltbotAuthProfile -Force -WhatIf
             New-MoltbotAgent work -WhatIf");
         r.ShouldSucceed();
@@ -145,10 +145,10 @@ public sealed class CmdletTests : IDisposable
         r.ShouldSucceed();
         Assert.Equal(2, r.Output.Count);
         var left = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().Select(p => p.Agent + "/" + p.ProfileId).ToList();
-        Assert.Equal(new[] { "work/anthropic:default" }, left);
+        Assert.Equal(new[] { "work/anthropic:manual" }, left);
         var config = JsonNode.Parse(File.ReadAllText(_host.ConfigPath))!;
         Assert.Null(config["auth"]!["profiles"]!["openrouter:default"]);
-        Assert.NotNull(config["auth"]!["profiles"]!["anthropic:default"]);
+        Assert.NotNull(config["auth"]!["profiles"]!["anthropic:manual"]);
     }
 
     [Fact]
@@ -166,22 +166,22 @@ public sealed class CmdletTests : IDisposable
     public void Order_is_set_per_agent_and_globally_and_unknown_ids_are_refused()
     {
         Run($"Set-MoltbotSetupToken -Token {Secure(SetupToken)}; Set-MoltbotApiKey anthropic {Secure(ApiKey)} -ProfileId work").ShouldSucceed();
-        var set = Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:work, anthropic:default -PassThru");
+        var set = Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:work, anthropic:manual -PassThru");
         set.ShouldSucceed();
         var order = Assert.IsType<MoltbotAuthOrder>(Assert.Single(set.Output));
-        Assert.Equal(new[] { "anthropic:work", "anthropic:default" }, order.ProfileId);
+        Assert.Equal(new[] { "anthropic:work", "anthropic:manual" }, order.ProfileId);
         var ranks = Run("Get-MoltbotAuthProfile").Output.Cast<MoltbotAuthProfile>().OrderBy(p => p.Rank).Select(p => p.ProfileId);
-        Assert.Equal(new[] { "anthropic:work", "anthropic:default" }, ranks.ToArray());
+        Assert.Equal(new[] { "anthropic:work", "anthropic:manual" }, ranks.ToArray());
 
-        var bad = Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:default, anthropic:ghost");
+        var bad = Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:manual, anthropic:ghost");
         var error = bad.SingleError();
         Assert.Equal("MoltbotProfileNotFound,Moltbot.Commands.SetMoltbotAuthOrderCommand", error.FullyQualifiedErrorId);
         var store = JsonNode.Parse(File.ReadAllText(_host.MainStore))!;
         Assert.Equal("anthropic:work", (string?)store["order"]!["anthropic"]![0]);
 
-        Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:default -Global").ShouldSucceed();
+        Run("Set-MoltbotAuthOrder -Provider anthropic -ProfileId anthropic:manual -Global").ShouldSucceed();
         var config = JsonNode.Parse(File.ReadAllText(_host.ConfigPath))!;
-        Assert.Equal("anthropic:default", (string?)config["auth"]!["order"]!["anthropic"]![0]);
+        Assert.Equal("anthropic:manual", (string?)config["auth"]!["order"]!["anthropic"]![0]);
 
         Run("Set-MoltbotAuthOrder -Provider anthropic -Clear").ShouldSucceed();
         store = JsonNode.Parse(File.ReadAllText(_host.MainStore))!;
@@ -257,7 +257,7 @@ public sealed class CmdletTests : IDisposable
         Run($"Set-MoltbotSetupToken -Provider openrouter -Token {Secure(ApiKey)} -ExpiresIn 365d").ShouldSucceed();
         Run($"Set-MoltbotSetupToken -Provider openrouter -ProfileId short -Token {Secure(ApiKey)} -ExpiresIn ([timespan]::FromMinutes(90))").ShouldSucceed();
         var profiles = Run("Get-MoltbotAuthProfile -Provider openrouter").Output.Cast<MoltbotAuthProfile>().ToDictionary(p => p.ProfileId);
-        Assert.InRange((profiles["openrouter:default"].Expires - DateTime.Now).TotalDays, 364.9, 365.1);
+        Assert.InRange((profiles["openrouter:manual"].Expires - DateTime.Now).TotalDays, 364.9, 365.1);
         Assert.InRange((profiles["openrouter:short"].Expires - DateTime.Now).TotalMinutes, 88, 91);
         var bad = Run($"Set-MoltbotSetupToken -Provider openrouter -Token {Secure(ApiKey)} -ExpiresIn soon");
         Assert.Contains("ParameterArgumentTransformationError", bad.SingleError().FullyQualifiedErrorId, StringComparison.Ordinal);

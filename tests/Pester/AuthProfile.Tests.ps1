@@ -26,7 +26,7 @@ Describe 'Profiles in the pipeline' {
 
         $expired = Get-MoltbotAuthProfile | Where-Object Expires -lt (Get-Date)
         ($expired.ProfileId | Sort-Object) | Should -Be @('openai-codex:default', 'openrouter:old')
-        (Get-MoltbotAuthProfile | Where-Object Status -eq Static).ProfileId | Sort-Object | Should -Be @('anthropic:default', 'openrouter:default')
+        (Get-MoltbotAuthProfile | Where-Object Status -eq Static).ProfileId | Sort-Object | Should -Be @('anthropic:manual', 'openrouter:default')
         (Get-MoltbotAuthProfile -ProfileId github-copilot:*).Status | Should -Be 'Expiring'
     }
 
@@ -40,7 +40,7 @@ Describe 'Profiles in the pipeline' {
         } *>&1 | Out-String
         Add-TestTapRecord 'redirected streams (AuthProfile: never shows a secret)' $out
         $out | Should -Not -Match 'NEVERSHOWN'
-        $out | Should -Match 'anthropic:default'
+        $out | Should -Match 'anthropic:manual'
         Get-Content -Raw $script:Store | Should -Match 'NEVERSHOWN'
     }
 
@@ -50,7 +50,7 @@ Describe 'Profiles in the pipeline' {
         Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'k2') -Agent work
         ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken -Agent work
         Get-MoltbotAuthProfile -Provider openrouter | Remove-MoltbotAuthProfile -Force
-        (Get-MoltbotAuthProfile | ForEach-Object { "$($_.Agent)/$($_.ProfileId)" }) | Should -Be @('work/anthropic:default')
+        (Get-MoltbotAuthProfile | ForEach-Object { "$($_.Agent)/$($_.ProfileId)" }) | Should -Be @('work/anthropic:manual')
     }
 
     It 'leaves every file untouched under -WhatIf' {
@@ -58,8 +58,8 @@ Describe 'Profiles in the pipeline' {
         $before = Get-TreeSnapshot $script:State
         ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken -ProfileId second -WhatIf
         Set-MoltbotApiKey openrouter (ConvertTo-TestSecret 'k') -WhatIf
-        Set-MoltbotAuthOrder anthropic anthropic:default -WhatIf
-        Set-MoltbotAuthOrder anthropic anthropic:default -Global -WhatIf
+        Set-MoltbotAuthOrder anthropic anthropic:manual -WhatIf
+        Set-MoltbotAuthOrder anthropic anthropic:manual -Global -WhatIf
         Get-MoltbotAuthProfile | Remove-MoltbotAuthProfile -Force -WhatIf
         New-MoltbotAgent scratch -WhatIf
         Get-TreeSnapshot $script:State | Should -Be $before
@@ -85,7 +85,7 @@ Describe 'Profiles in the pipeline' {
         $text | Should -Not -Match "`r"
         $text.EndsWith("}`n") | Should -BeTrue
         $text | Should -Match '(?m)^  "profiles": \{$'
-        $stored = ($text | ConvertFrom-Json -AsHashtable).profiles['anthropic:default']
+        $stored = ($text | ConvertFrom-Json -AsHashtable).profiles['anthropic:manual']
         $stored.Keys | Should -Not -Contain 'expires'
         $stored.type | Should -Be 'token'
     }
@@ -133,10 +133,10 @@ Describe 'Errors' {
 
     It 'refuses an order naming an unknown profile and keeps the old order' {
         ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken
-        Set-MoltbotAuthOrder anthropic anthropic:default
-        { Set-MoltbotAuthOrder anthropic anthropic:default, anthropic:nope } |
+        Set-MoltbotAuthOrder anthropic anthropic:manual
+        { Set-MoltbotAuthOrder anthropic anthropic:manual, anthropic:nope } |
             Should -Throw -ErrorId 'MoltbotProfileNotFound,Moltbot.Commands.SetMoltbotAuthOrderCommand'
-        (Get-MoltbotAuthOrder anthropic).ProfileId | Should -Be @('anthropic:default')
+        (Get-MoltbotAuthOrder anthropic).ProfileId | Should -Be @('anthropic:manual')
     }
 }
 
@@ -175,7 +175,7 @@ Describe 'Routing and legacy import' {
 
         $unpinned = Resolve-MoltbotAuthProfile -Model 'anthropic/claude@anthropic:ghost' -WarningVariable w -WarningAction SilentlyContinue
         $w | Should -HaveCount 1
-        ($unpinned | Where-Object Usable).ProfileId | Should -Be @('anthropic:default', 'anthropic:work')
+        ($unpinned | Where-Object Usable).ProfileId | Should -Be @('anthropic:manual', 'anthropic:work')
         { Resolve-MoltbotAuthProfile -Model 'claude' } | Should -Throw -ErrorId 'MoltbotInvalidProvider,Moltbot.Commands.ResolveMoltbotAuthProfileCommand'
     }
 

@@ -217,7 +217,7 @@ Describe 'Crash inputs of -ExpiresIn and wildcards (issue 12, finding 8)' {
 
     It 'still stores a long expiry that fits (7000y)' {
         Set-MoltbotSetupToken -Provider openrouter -Token $script:Key -ExpiresIn 7000y -NoGatewayRefresh
-        (Get-MoltbotAuthProfile -ProfileId openrouter:default).Expires.Year | Should -BeGreaterThan 9000
+        (Get-MoltbotAuthProfile -ProfileId openrouter:manual).Expires.Year | Should -BeGreaterThan 9000
     }
 
     It 'refuses the invalid wildcard <Pattern> of <Command> with MoltbotInvalidWildcard' -TestCases @(

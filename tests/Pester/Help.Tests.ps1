@@ -201,7 +201,7 @@ Describe 'Documented examples' {
         # The fixture every example may rely on, made through the module itself.
         $script:State = New-TestStateDir
         New-MoltbotAgent work | Out-Null
-        ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken
+        ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken -ProfileId default # (issue 15: the default id is now anthropic:manual)
         Set-MoltbotApiKey -Provider openrouter -ApiKey (ConvertTo-TestSecret 'sk-or-v1-fixture') -Email ops@example.com
         ConvertTo-TestSecret (New-TestSetupToken) | Set-MoltbotSetupToken -Agent work -ProfileId team
         $store = Join-Path $script:State 'agents/main/agent/auth-profiles.json'

@@ -34,9 +34,9 @@ Describe 'openclaw 2026.1.30 reads what Moltbot writes' -Tag 'Compat' {
     }
 
     It 'reports <ProfileId> with the same type and status' -ForEach @(
-        @{ ProfileId = 'anthropic:default'; Type = 'token'; Status = 'static' }
+        @{ ProfileId = 'anthropic:manual'; Type = 'token'; Status = 'static' }
         @{ ProfileId = 'openrouter:manual'; Type = 'token'; Status = 'expiring' }
-        @{ ProfileId = 'github-copilot:default'; Type = 'token'; Status = 'ok' }
+        @{ ProfileId = 'github-copilot:manual'; Type = 'token'; Status = 'ok' }
         @{ ProfileId = 'openrouter:default'; Type = 'api_key'; Status = 'static' }
     ) {
         $theirs = $script:Status.auth.oauth.profiles | Where-Object profileId -eq $ProfileId

@@ -104,8 +104,9 @@ Describe 'openclaw <Version> and Moltbot share one SQLite-era state dir' -Tag 'C
         It 'openclaw lists the shared store as Moltbot left it' {
             $r = Invoke-Peer @('models', 'auth', 'list', '--json', '--agent', 'main')
             $profiles = @($r.Json.profiles)
-            ($profiles.id | Sort-Object) | Should -Be @('anthropic:manual', 'openrouter:default')
-            ($profiles | Where-Object id -eq 'openrouter:default').type | Should -Be 'api_key'
+            # Set-MoltbotApiKey without -ProfileId: openrouter:manual, as paste-api-key in this era (issue 15, point 6).
+            ($profiles.id | Sort-Object) | Should -Be @('anthropic:manual', 'openrouter:manual')
+            ($profiles | Where-Object id -eq 'openrouter:manual').type | Should -Be 'api_key'
         }
 
         It "openclaw lists the second agent's own DB with Moltbot's profile" {

@@ -41,6 +41,15 @@ public sealed class AgentService
         _lockOptions = lockOptions;
     }
 
+    /// <summary>
+    /// What the user is told when <paramref name="name"/> becomes another id (<c>Ops Team</c> is <c>ops-team</c>), or null
+    /// when the id is the name as typed (a letter case aside: <c>Work</c> is the agent <c>work</c> and needs no note).
+    /// </summary>
+    public static string? NormalizationNote(string name, string id) =>
+        string.Equals(name.Trim(), id, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"The agent name '{name}' is stored as the id '{id}' (OpenClaw keeps a-z, 0-9, '_' and '-', and turns every other run into '-'). Use '{id}' with -Agent; the name stays in agents.list.";
+
     /// <summary>The id a name becomes, refusing the reserved default id.</summary>
     public static string ValidateNewId(string name)
     {
@@ -51,10 +60,16 @@ public sealed class AgentService
         var id = AgentId.Normalize(name);
         if (AgentId.IsDefault(id))
         {
-            throw new MoltbotException(ErrorIds.AgentReserved, MoltbotErrorKind.InvalidArgument,
-                $"'{name}' is reserved: '{AgentId.Default}' is OpenClaw's default agent and always exists.", name)
+            // Say what really happened: '###' is not reserved, it keeps no character an id may hold and so becomes 'main'.
+            var typedMain = string.Equals(name.Trim(), AgentId.Default, StringComparison.OrdinalIgnoreCase);
+            var message = typedMain
+                ? (name.Trim() == AgentId.Default ? $"'{AgentId.Default}'" : $"'{name.Trim()}' (the id '{AgentId.Default}')") + " is OpenClaw's default agent: it always exists and is not created."
+                : $"The name '{name}' becomes the agent id '{AgentId.Default}' (an id keeps only a-z, 0-9, '_' and '-', and a name with none of them falls back to '{AgentId.Default}'), which is OpenClaw's default agent: it always exists and is not created.";
+            throw new MoltbotException(ErrorIds.AgentReserved, MoltbotErrorKind.InvalidArgument, message, name)
             {
-                RecommendedAction = "Choose another name.",
+                RecommendedAction = typedMain
+                    ? "Use the default agent without -Agent, or choose another name for a new agent."
+                    : "Choose a name with at least one letter or digit, such as 'ops'.",
             };
         }
         return id;

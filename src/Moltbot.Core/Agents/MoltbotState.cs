@@ -198,7 +198,8 @@ public sealed class MoltbotState
         return new MoltbotException(ErrorIds.AgentNotFound, MoltbotErrorKind.ObjectNotFound,
             $"There is no agent {shown} in {Paths.StateDir}.{hint}", agentId)
         {
-            RecommendedAction = "List the agents with Get-MoltbotAgent, or create this one with New-MoltbotAgent.",
+            // Naming an agent never creates it (issue 15, point 2): a typo in -Agent on a writer is this error, not a new agent.
+            RecommendedAction = $"List the agents with Get-MoltbotAgent. No command creates an agent by naming it: to create this one, run 'New-MoltbotAgent {id}' (as 'openclaw agents add {id}' does), then repeat the command.",
         };
     }
 

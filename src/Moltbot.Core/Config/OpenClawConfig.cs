@@ -120,25 +120,23 @@ public sealed class OpenClawConfig
         }
     }
 
-    /// <summary>The entries of <c>agents.list</c> that have an id (ids normalised).</summary>
+    /// <summary>
+    /// The agents of the config (ids normalised): the entries of <c>agents.list</c> that have an id, then those of
+    /// <c>agents.entries</c> (an object keyed by id, where OpenClaw 2026.9.6's <c>agents add</c> records an agent) that
+    /// the list does not name. An agent added by the real CLI is thereby an agent here too, before it has a database.
+    /// </summary>
     public IReadOnlyList<AgentEntry> Agents
     {
         get
         {
-            var result = new List<AgentEntry>();
-            if (Root["agents"] is JsonObject agents && agents["list"] is JsonArray list)
+            var result = ListedAgents();
+            if (Root["agents"] is JsonObject agents && agents["entries"] is JsonObject entries)
             {
-                foreach (var item in list)
+                foreach (var (key, node) in entries)
                 {
-                    if (item is JsonObject entry && Str(entry["id"]) is { } id && id.Trim().Length > 0)
+                    if (node is JsonObject entry && key.Trim().Length > 0 && result.All(a => a.Id != AgentId.Normalize(key)))
                     {
-                        result.Add(new AgentEntry(
-                            AgentId.Normalize(id),
-                            Str(entry["name"]),
-                            entry["default"] is JsonValue d && d.GetValueKind() == JsonValueKind.True,
-                            Str(entry["agentDir"]),
-                            Str(entry["workspace"]),
-                            Str(entry["model"]) ?? (entry["model"] is JsonObject m ? Str(m["primary"]) : null)));
+                        result.Add(Entry(AgentId.Normalize(key), entry));
                     }
                 }
             }
@@ -146,13 +144,42 @@ public sealed class OpenClawConfig
         }
     }
 
-    /// <summary>The configured default agent: the first entry with <c>default: true</c>, else the first entry, else <c>main</c>.</summary>
+    private List<AgentEntry> ListedAgents()
+    {
+        var result = new List<AgentEntry>();
+        if (Root["agents"] is JsonObject agents && agents["list"] is JsonArray list)
+        {
+            foreach (var item in list)
+            {
+                if (item is JsonObject entry && Str(entry["id"]) is { } id && id.Trim().Length > 0)
+                {
+                    result.Add(Entry(AgentId.Normalize(id), entry));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static AgentEntry Entry(string id, JsonObject entry) => new(
+        id,
+        Str(entry["name"]),
+        entry["default"] is JsonValue d && d.GetValueKind() == JsonValueKind.True,
+        Str(entry["agentDir"]),
+        Str(entry["workspace"]),
+        Str(entry["model"]) ?? (entry["model"] is JsonObject m ? Str(m["primary"]) : null));
+
+    /// <summary>
+    /// The configured default agent: the first entry of <c>agents.list</c> with <c>default: true</c>, else its first
+    /// entry, else an <c>agents.entries</c> entry with <c>default: true</c>, else <c>main</c> (the order of an object's
+    /// keys says nothing about a default).
+    /// </summary>
     public string DefaultAgentId
     {
         get
         {
-            var agents = Agents;
-            return agents.FirstOrDefault(a => a.IsDefault)?.Id ?? agents.FirstOrDefault()?.Id ?? AgentId.Default;
+            var listed = ListedAgents();
+            return listed.FirstOrDefault(a => a.IsDefault)?.Id ?? listed.FirstOrDefault()?.Id
+                ?? Agents.FirstOrDefault(a => a.IsDefault)?.Id ?? AgentId.Default;
         }
     }
 

@@ -272,7 +272,7 @@ public sealed class ExternalImporter
         if (held.Type is not (CredentialType.OAuth or CredentialType.Token))
         {
             return Refuse(new MoltbotException(ExternalErrorIds.IdentityMismatch, MoltbotErrorKind.ResourceExists,
-                $"The {where} holds a {held.RawType ?? "typeless"} credential, not a sign-in: it is not replaced by the {cli.DisplayName} credential. Nothing was written.", held.Id)
+                $"The {where} holds {Text.Article.With(held.RawType ?? "typeless")} credential, not a sign-in: it is not replaced by the {cli.DisplayName} credential. Nothing was written.", held.Id)
             {
                 RecommendedAction = "Store the CLI's credential beside it with -ProfileId.",
             });

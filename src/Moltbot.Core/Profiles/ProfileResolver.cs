@@ -170,7 +170,7 @@ public static class ProfileResolver
             var compatible = mode == profile.Type || (mode == CredentialType.OAuth && profile.Type == CredentialType.Token);
             if (!compatible)
             {
-                return $"auth.profiles says mode '{configMode}' but the store holds a {profile.Type.ToWireName()} credential";
+                return $"auth.profiles says mode '{configMode}' but the store holds {Text.Article.With(profile.Type.ToWireName())} credential";
             }
         }
         switch (profile.Type)

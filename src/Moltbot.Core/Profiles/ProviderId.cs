@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Moltbot.Core.OAuth;
+using Moltbot.Core.State;
+using Moltbot.Core.Store;
 
 namespace Moltbot.Core.Profiles;
 
@@ -102,6 +104,52 @@ public static class ProviderId
                 $"The profile id '{value}' must have the form '{provider}:<name>'.", value);
         }
         return provider + value.Substring(colon);
+    }
+
+    /// <summary>
+    /// The profile id a pasted credential is stored under when no <c>-ProfileId</c> is given (issue 15, point 6), as
+    /// OpenClaw names the same action (openclaw-compat.md 3.4 and 9; openclaw-sqlite.md 9.6):
+    /// <list type="bullet">
+    /// <item>a token (Set-MoltbotSetupToken = <c>models auth paste-token</c>): <c>&lt;provider&gt;:manual</c> in every
+    /// version (2026.1.30's <c>setup-token</c> too; only onboarding and 6.x's TTY-only <c>setup-token</c> use
+    /// <c>:default</c>);</item>
+    /// <item>an API key (Set-MoltbotApiKey): <c>&lt;provider&gt;:manual</c> where OpenClaw has <c>models auth
+    /// paste-api-key</c> (the era-B state files of 2026.4.5 - 6.1, and the SQLite eras), <c>&lt;provider&gt;:default</c>
+    /// in the single-file era (and an empty state dir that will be written in it), whose only API-key writer is
+    /// onboarding.</item>
+    /// </list>
+    /// A store that holds <c>&lt;provider&gt;:default</c> of the same type and no <c>:manual</c> (written by an older
+    /// Moltbot, or by onboarding) has that profile replaced: re-running the command renews the credential rather than
+    /// leaving the old one beside the new, where the resolver could still pick it. Existing ids are never renamed.
+    /// </summary>
+    public static string DefaultPastedProfileId(string provider, CredentialType type, StoreLayout layout, AuthProfileStore? store)
+    {
+        var hasPasteCommand = type != CredentialType.ApiKey || layout.IsSqlite || layout.PendingSqlite || layout.Era == StoreEra.JsonStateFile;
+        var id = provider + (hasPasteCommand ? ":manual" : ":default");
+        var older = provider + ":default";
+        if (id != older && store?.Get(id) is null && store?.Get(older) is { } held && held.Type == type)
+        {
+            return older;
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// What the user should be told when <see cref="ResolveProfileId"/> stored <paramref name="given"/> under another
+    /// spelling (<c>'bad id!'</c> as <c>anthropic:bad-id</c>, <c>Anthropic:Work</c> as <c>anthropic:Work</c>); null when
+    /// the id is what was typed, or just the bare name with its provider prefix (<c>team</c> as <c>anthropic:team</c>).
+    /// </summary>
+    public static string? NormalizationNote(string provider, string given, string resolved)
+    {
+        var typed = given.Trim();
+        if (resolved == typed || resolved == provider + ":" + typed)
+        {
+            return null;
+        }
+        var why = typed.Contains(':', StringComparison.Ordinal)
+            ? "the provider part of a profile id is lowercased"
+            : "a bare name is slugged as OpenClaw slugs token names: lowercase, each run of characters outside a-z 0-9 . _ - becomes '-'";
+        return $"-ProfileId '{given}' is stored as '{resolved}' ({why}). Use '{resolved}' to name it from now on.";
     }
 
     /// <summary>OpenClaw's slug for token names: lowercase, runs outside [a-z0-9._-] become '-', trimmed, else "default".</summary>

@@ -389,7 +389,7 @@ public sealed class TokenRefresher
         if (current.Type != CredentialType.OAuth)
         {
             throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
-                $"Profile '{profileId}' of agent '{agent.Id}' was changed to a {current.Type.ToWireName()} credential meanwhile; it is not refreshed.", profileId);
+                $"Profile '{profileId}' of agent '{agent.Id}' was changed to {Text.Article.With(current.Type.ToWireName())} credential meanwhile; it is not refreshed.", profileId);
         }
         if (RefreshFence.Of(current) == RefreshFenceState.Failed)
         {
@@ -561,7 +561,18 @@ public sealed class TokenRefresher
                 {
                     continue; // the same file (through a link, or the shared store): already written
                 }
-                var before = other.Store.Load();
+                AuthProfileStore? before;
+                try
+                {
+                    before = other.Store.Load();
+                }
+                catch (Exception ex) when (ex is MoltbotException or IOException or UnauthorizedAccessException)
+                {
+                    // Unread, it is not known whether this agent holds a copy: say that, not that it holds one.
+                    warnings.Add($"The store of agent '{other.Id}' could not be read, so it is not known whether it holds a copy of the old credential; " +
+                                 $"if it does, that copy still has the refresh token just used and will fail: {ex.Message}");
+                    continue;
+                }
                 if (before is null || !HoldsRefresh(before, provider, oldRefresh))
                 {
                     continue;
@@ -818,9 +829,7 @@ public sealed class TokenRefresher
             throw new MoltbotException(RefreshErrorIds.TokenExpired, MoltbotErrorKind.AuthenticationError,
                 $"The token of profile '{profile.Id}' (agent '{agent.Id}') expired at {when}; a token profile cannot be refreshed.", profile.Id)
             {
-                RecommendedAction = profile.Provider == "anthropic"
-                    ? "Create a new setup token with 'claude setup-token' and store it with Set-MoltbotSetupToken."
-                    : "Store a new token for this profile.",
+                RecommendedAction = CredentialRenewal.Advice(profile.Provider, profile.Id, agent.Id, profile.Type),
             };
         }
         return token;
@@ -837,12 +846,13 @@ public sealed class TokenRefresher
             RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
         };
 
-    private static MoltbotException NotRefreshable(AgentLocation agent, StoredProfile profile) =>
+    /// <summary>The typed error for a profile that is not an oauth credential and so cannot be refreshed, with how to renew it.</summary>
+    public static MoltbotException NotRefreshable(AgentLocation agent, StoredProfile profile) =>
         new(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
-            $"Profile '{profile.Id}' of agent '{agent.Id}' is a {profile.Type.ToWireName()} credential, which is static and cannot be refreshed; only oauth profiles can.",
+            $"Profile '{profile.Id}' of agent '{agent.Id}' is {Text.Article.With(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which is static and cannot be refreshed; only oauth profiles can.",
             profile.Id)
         {
-            RecommendedAction = "Replace a static credential with Set-MoltbotSetupToken or Set-MoltbotApiKey.",
+            RecommendedAction = CredentialRenewal.Advice(profile.Provider, profile.Id, agent.Id, profile.Type),
         };
 
     private static MoltbotException NotSupported(AgentLocation agent, StoredProfile profile) =>

@@ -145,6 +145,10 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
         var agent = ResolveAgent(Agent);
         var service = new LoginService(State);
         var requested = ProfileId is null ? null : Moltbot.Core.Profiles.ProviderId.ResolveProfileId(provider.Id, ProfileId);
+        if (ProfileId is not null && requested is not null && Moltbot.Core.Profiles.ProviderId.NormalizationNote(provider.Id, ProfileId, requested) is { } idNote)
+        {
+            WriteWarning(idNote);
+        }
         var settings = service.Effective(provider, new LoginSettings
         {
             Timeout = TimeSpan.FromSeconds(TimeoutSec),
@@ -235,7 +239,8 @@ public sealed class ConnectMoltbotProviderCommand : MoltbotWriteCmdlet
                 CurrentOperation = $"{what}; press Ctrl+C to cancel.",
             };
             var remaining = timeout - elapsed;
-            _progress.StatusDescription = $"Waiting for the sign-in ({Math.Max(0, (int)remaining.TotalSeconds)} s left)";
+            // The time left is said once: the host renders SecondsRemaining itself ("12s remaining"); the status says what is awaited.
+            _progress.StatusDescription = "Waiting for the sign-in";
             _progress.SecondsRemaining = Math.Max(0, (int)remaining.TotalSeconds);
             _progress.PercentComplete = Math.Min(100, Math.Max(0, (int)(100 * elapsed.TotalMilliseconds / timeout.TotalMilliseconds)));
             _cmdlet.WriteProgress(_progress);

@@ -49,7 +49,7 @@ public sealed class CopyMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     protected override void ProcessItem()
     {
         var source = State.RequireAgent(Agent);
-        var destination = State.RequireAgent(Destination);
+        var destination = ResolveAgent(Destination); // a first write there may import legacy credentials: ResolveAgent reports it
         CredentialService.RequireDistinct(source, destination);
         var sourceStore = source.LoadStore();
         // A short id ('team') means the one stored <provider>:team, as Remove-MoltbotAuthProfile reads it.

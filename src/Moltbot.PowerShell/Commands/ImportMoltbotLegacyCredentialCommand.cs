@@ -20,6 +20,8 @@ public sealed class ImportMoltbotLegacyCredentialCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
+    internal override bool ReportsFirstUseImport => false;
+
     protected override void ProcessItem()
     {
         var agent = ResolveAgent(Agent);

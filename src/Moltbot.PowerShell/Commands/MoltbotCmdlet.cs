@@ -49,6 +49,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
         try
         {
             ProcessItem();
+            ReportLegacyImports();
         }
         catch (MoltbotException ex)
         {
@@ -303,8 +304,73 @@ public abstract class MoltbotCmdlet : PSCmdlet
         return false;
     }
 
-    /// <summary>The agent named by -Agent, or the configured default agent.</summary>
-    internal AgentLocation ResolveAgent(string? agent) => State.GetAgent(agent);
+    private readonly List<AgentLocation> _resolved = new();
+
+    /// <summary>
+    /// The agent named by -Agent, or the configured default agent; it must exist (<see cref="MoltbotState.RequireAgent"/>),
+    /// so that a typo in -Agent on a writer never creates an agent (issue 15, point 2): an agent is created on purpose
+    /// with New-MoltbotAgent, as with <c>openclaw agents add</c>.
+    /// </summary>
+    internal AgentLocation ResolveAgent(string? agent)
+    {
+        var location = State.RequireAgent(agent);
+        _resolved.Add(location);
+        return location;
+    }
+
+    /// <summary>
+    /// The profile id a pasted credential of <paramref name="type"/> goes to: -ProfileId as given (a warning says so
+    /// when it is stored under another spelling), else OpenClaw's id for the same action in this state dir's era
+    /// (<see cref="ProviderId.DefaultPastedProfileId"/>).
+    /// </summary>
+    internal string PastedProfileId(AgentLocation agent, string provider, string? given, CredentialType type)
+    {
+        if (string.IsNullOrWhiteSpace(given))
+        {
+            var id = ProviderId.DefaultPastedProfileId(provider, type, State.Layout, agent.LoadStore());
+            if (id.EndsWith(":default", StringComparison.Ordinal) && ProviderId.DefaultPastedProfileId(provider, type, State.Layout, null) != id)
+            {
+                WriteVerbose($"No -ProfileId: replacing '{id}', which holds {Core.Text.Article.With(type.ToWireName())} credential already, rather than adding '{provider}:manual' beside it.");
+            }
+            return id;
+        }
+        var resolved = ProviderId.ResolveProfileId(provider, given);
+        if (ProviderId.NormalizationNote(provider, given, resolved) is { } note)
+        {
+            WriteWarning(note);
+        }
+        return resolved;
+    }
+
+    /// <summary>Whether a write that imported the legacy credentials on first use says so (the explicit import reports them as output).</summary>
+    internal virtual bool ReportsFirstUseImport => true;
+
+    /// <summary>
+    /// A write into an agent with no store yet first imports <c>credentials/oauth.json</c> and the agent's
+    /// <c>auth.json</c>, as OpenClaw does on first use (issue 15, point 5). That puts credentials in the store that
+    /// the user did not give in this command, and the resolver may use them, so it is a warning (seen by default),
+    /// naming the profile ids and their files, never a secret.
+    /// </summary>
+    private void ReportLegacyImports()
+    {
+        var agents = _resolved.ToList();
+        _resolved.Clear();
+        if (!ReportsFirstUseImport)
+        {
+            return;
+        }
+        foreach (var agent in agents)
+        {
+            if (agent.Store.LastLegacyImport is not { } import || import.ImportedCount == 0)
+            {
+                continue;
+            }
+            var items = import.Items.Where(i => i.Imported)
+                .Select(i => $"'{i.ProfileId}' (from {i.Source})");
+            WriteWarning($"Agent '{agent.Id}' had no credential store yet, so OpenClaw's legacy credentials were imported into it first, as OpenClaw does on first use: {string.Join(", ", items)}. " +
+                         $"Review them with Get-MoltbotAuthProfile -Agent {agent.Id}; remove one you do not want with Remove-MoltbotAuthProfile.");
+        }
+    }
 
     internal static string Plain(SecureString secure)
     {

@@ -47,6 +47,10 @@ public sealed class NewMoltbotAgentCommand : MoltbotCmdlet
         {
             return;
         }
+        if (AgentService.NormalizationNote(Name, id) is { } note)
+        {
+            WriteWarning(note);
+        }
         var agent = service.Create(new NewAgentRequest(Name, Workspace, AgentDir, Model, Force), Cancellation);
         WriteVerbose($"Agent '{agent.Id}': agent dir {agent.AgentDir}, workspace {agent.Workspace}.");
         WriteObject(AgentMapper.ToOutput(agent));

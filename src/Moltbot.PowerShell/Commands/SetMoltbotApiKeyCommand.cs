@@ -32,7 +32,7 @@ public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
-    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
+    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:manual</c> where OpenClaw has <c>models auth paste-api-key</c> (state files of 2026.4.5 and later), else <c>provider:default</c>.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
@@ -49,9 +49,9 @@ public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
     protected override void ProcessItem()
     {
         var provider = ProviderId.Normalize(Provider);
-        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
         var key = SecretText.ValidateApiKey(provider, Plain(ApiKey));
         var agent = ResolveAgent(Agent);
+        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.ApiKey);
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
         {

@@ -62,12 +62,12 @@ public sealed class SetMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         DateTimeOffset? expires = null;
         if (ExpiresIn is { } span)
         {
-            expires = ExpiresAt(span, now, nameof(ExpiresIn));
+            expires = TokenExpiry.ExpiresAt(span, now, nameof(ExpiresIn));
         }
         else if (Expires is { } date)
         {
             var at = new DateTimeOffset(date.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(date, DateTimeKind.Local) : date);
-            expires = ExpiresAt(at - now, now, nameof(Expires));
+            expires = TokenExpiry.ExpiresAt(at - now, now, nameof(Expires));
         }
         var details = new ProfileDetails(Email, DisplayName, expires, NoExpiry.IsPresent);
         if (details.IsEmpty)
@@ -113,23 +113,5 @@ public sealed class SetMoltbotAuthProfileCommand : MoltbotWriteCmdlet
         {
             WriteObject(ReadProfile(agent, profileId));
         }
-    }
-
-    /// <summary>
-    /// When a token given <paramref name="lifetime"/> now expires: a lifetime that is not positive, or that ends after
-    /// 9999-12-31, is refused (MoltbotInvalidExpiresIn). Merge note (issue 15): helper traps' Core TokenExpiry.ExpiresAt
-    /// is the one rule for this; this body becomes a call to it.
-    /// </summary>
-    private static DateTimeOffset ExpiresAt(TimeSpan lifetime, DateTimeOffset now, string parameter)
-    {
-        if (lifetime <= TimeSpan.Zero || lifetime > DateTimeOffset.MaxValue - now)
-        {
-            throw new MoltbotException(ErrorIds.InvalidExpiresIn, MoltbotErrorKind.InvalidArgument,
-                $"-{parameter} must lie in the future and before 9999-12-31; a token stored with it would already be expired, or never expire.", parameter)
-            {
-                RecommendedAction = "Give a duration such as 30d or 12h (or a future date), or -NoExpiry for a token that does not expire.",
-            };
-        }
-        return now.Add(lifetime);
     }
 }

@@ -34,7 +34,7 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
     [ValidateNotNullOrEmpty]
     public string? Agent { get; set; }
 
-    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:default</c>.</summary>
+    /// <summary>The profile id (<c>provider:name</c>, or just the name). Default: <c>provider:manual</c>, as <c>openclaw models auth paste-token</c> names it.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
     [ValidateNotNullOrEmpty]
@@ -52,25 +52,12 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
     protected override void ProcessItem()
     {
         var provider = ProviderId.Normalize(Provider);
-        var profileId = ProviderId.ResolveProfileId(provider, ProfileId);
         var now = DateTimeOffset.UtcNow;
-        if (ExpiresIn is { } span && span <= TimeSpan.Zero)
-        {
-            throw new MoltbotException(ErrorIds.InvalidExpiresIn, MoltbotErrorKind.InvalidArgument, "-ExpiresIn must be a positive duration.", "ExpiresIn");
-        }
-        // A store holds the expiry as a date; none lies after 9999-12-31 (3000000d, 9999y, [timespan]::MaxValue): refused,
-        // not clamped, since a token that outlives every date is a token that does not expire (leave -ExpiresIn out).
-        if (ExpiresIn is { } longSpan && longSpan > DateTimeOffset.MaxValue - now)
-        {
-            throw new MoltbotException(ErrorIds.InvalidExpiresIn, MoltbotErrorKind.InvalidArgument,
-                $"-ExpiresIn {(longSpan == TimeSpan.MaxValue ? "(beyond any TimeSpan)" : longSpan.TotalDays.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " days")} ends after 9999-12-31, the last date an expiry can name.", "ExpiresIn")
-            {
-                RecommendedAction = "Give a shorter duration (such as 365d), or leave -ExpiresIn out for a token that does not expire.",
-            };
-        }
+        // The lifetime is checked before anything else is read: in the past, under a minute, or past 9999-12-31 is refused.
+        DateTimeOffset? expires = ExpiresIn is { } lifetime ? TokenExpiry.ExpiresAt(lifetime, now) : null;
         var token = SecretText.ValidateToken(provider, Plain(Token));
         var agent = ResolveAgent(Agent);
-        DateTimeOffset? expires = ExpiresIn is { } e ? now.Add(e) : null;
+        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.Token);
 
         var exists = agent.LoadStore()?.Contains(profileId) ?? false;
         var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +

@@ -75,9 +75,7 @@ public sealed class UpdateMoltbotAuthProfileCommand : MoltbotWriteCmdlet
                 }
                 if (profile.Type != CredentialType.OAuth)
                 {
-                    throw new MoltbotException(RefreshErrorIds.ProfileNotRefreshable, MoltbotErrorKind.InvalidArgument,
-                        $"Profile '{ProfileId}' of agent '{agent.Id}' is a {(profile.Type == CredentialType.Unknown ? profile.RawType ?? "unknown" : profile.Type.ToWireName())} credential, which cannot be refreshed; only oauth profiles can.",
-                        ProfileId);
+                    throw TokenRefresher.NotRefreshable(agent, profile);
                 }
                 // An oauth profile of a provider Moltbot does not refresh: the refresher says so (MoltbotRefreshNotSupported).
             }

@@ -41,6 +41,7 @@
         PSData = @{
             Tags         = @('OpenClaw', 'Moltbot', 'Clawdbot', 'OAuth', 'PKCE', 'Credentials', 'Anthropic', 'OpenAI', 'Codex', 'PSEdition_Core', 'Linux', 'MacOS', 'Windows')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = '{{ProjectUri}}'
             ReleaseNotes = 'See CHANGELOG.md.'
         }
     }

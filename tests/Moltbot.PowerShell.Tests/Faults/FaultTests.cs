@@ -511,7 +511,11 @@ public sealed class FaultTests : IDisposable
         {
             case "Set-MoltbotApiKey":
             {
-                var id = script.Contains("-ProfileId fault", StringComparison.Ordinal) ? "openrouter:fault" : "openrouter:default";
+                // Without -ProfileId: openrouter:default where it holds an api_key (replaced), else openrouter:manual beside
+                // it in a two-file store, where OpenClaw has paste-api-key (ProviderId.DefaultPastedProfileId, issue 15).
+                var id = script.Contains("-ProfileId fault", StringComparison.Ordinal) ? "openrouter:fault"
+                    : profiles?.GetValueOrDefault("openrouter:manual") is JsonObject && Str(profiles.GetValueOrDefault("openrouter:default")?["type"]) != "api_key" ? "openrouter:manual"
+                    : "openrouter:default";
                 var entry = profiles?.GetValueOrDefault(id);
                 if (entry is null || Str(entry["type"]) != "api_key" || Str(entry["key"]) != FaultKey)
                 {
