@@ -60,6 +60,11 @@ public sealed class RemoveMoltbotAgentCommand : MoltbotWriteCmdlet
             {
                 ShouldProcess($"agent '{agent.Id}' (openclaw {cli.GetVersion()} at {cli.EntryPath})",
                     $"Run '{OpenClawAgents.DeleteCommand(agent.Id)}' (removes its config entry and databases)");
+                if (agent.Workspace is null)
+                {
+                    // openclaw's newer config shape (agents.entries) is not read here: the CLI knows the path.
+                    ShouldProcess($"the workspace of agent '{agent.Id}' (as openclaw's config names it)", "Move to the trash (by openclaw, unless another agent uses it)");
+                }
                 foreach (var path in plan.Trashes)
                 {
                     ShouldProcess(path, "Move to the trash (by openclaw; a workspace another agent uses stays)");
