@@ -133,4 +133,7 @@ public static class ErrorIds
     public const string AgentRemovalUnsupported = "MoltbotAgentRemovalUnsupported";
     /// <summary>The provider refused or failed a token revocation (RFC 7009); nothing was removed. ConnectionError.</summary>
     public const string RevocationFailed = "MoltbotRevocationFailed";
+    // issue 15: agentdel
+    /// <summary><c>openclaw agents delete</c> (run by Remove-MoltbotAgent in a SQLite-era state dir) failed; the exception carries its exit code. InvalidData.</summary>
+    public const string OpenClawAgentDeleteFailed = "MoltbotOpenClawAgentDeleteFailed";
 }

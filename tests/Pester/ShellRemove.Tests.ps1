@@ -370,3 +370,129 @@ Describe 'Remove-MoltbotAuthProfile with a damaged store (point 4)' {
         Get-Content -Raw $store | Should -Be $before
     }
 }
+
+# Point 13 in the SQLite era: the real openclaw 2026.9.6 makes the state dir, and Remove-MoltbotAgent delegates to its
+# own `openclaw agents delete <id> --force --json` (tests/peers/openclaw-<version>, Install-Peers.ps1). No gateway runs;
+# the CLI's gateway port points at a free one.
+Describe 'Remove-MoltbotAgent in a SQLite-era state dir, through openclaw 2026.9.6 (point 13)' -Tag 'Compat', 'Sqlite' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../peers/OpenClawPeer.psm1') -Force
+        function Invoke-Peer([string[]] $ArgumentList, [string] $InputText) {
+            # Never echo openclaw's output into the log (it prints parts of secrets); exit code and stderr suffice.
+            $r = Invoke-OpenClaw -Version '2026.9.6' -StateDir $script:State -HomeDir $script:PeerHome -ArgumentList $ArgumentList -InputText $InputText -TimeoutSeconds 300
+            $r.ExitCode | Should -Be 0 -Because "openclaw $($ArgumentList[0..3] -join ' ') must succeed (stderr: $($r.StdErr))"
+            $r
+        }
+        $script:State = New-TestStateDir 'sqlite-remove'
+        $script:Config = Join-Path $script:State 'openclaw.json'
+        $script:PeerHome = Join-Path $TestDrive 'peer-home'
+        New-Item -ItemType Directory -Force $script:PeerHome | Out-Null
+        $script:SavedEnv = @{}
+        foreach ($name in 'MOLTBOT_OPENCLAW_CLI', 'MOLTBOT_NODE', 'MOLTBOT_NO_GATEWAY_REFRESH', 'HOME', 'OPENCLAW_GATEWAY_PORT') {
+            $script:SavedEnv[$name] = [Environment]::GetEnvironmentVariable($name)
+        }
+        $script:Cli96 = Get-OpenClawEntryPath -Version '2026.9.6'
+        $env:MOLTBOT_OPENCLAW_CLI = $script:Cli96
+        $env:MOLTBOT_NODE = Get-PeerNodePath
+        $env:MOLTBOT_NO_GATEWAY_REFRESH = '1'
+        # `agents delete` asks a gateway first: never one of another suite's.
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        try { $listener.Start(); $env:OPENCLAW_GATEWAY_PORT = [string]([Net.IPEndPoint] $listener.LocalEndpoint).Port } finally { $listener.Stop() }
+        # The CLI the module runs gets a temp home of its own (its trash is there), never the real one.
+        $env:HOME = Join-Path $TestDrive 'module-home'
+        New-Item -ItemType Directory -Force $env:HOME | Out-Null
+        $script:Trash = Join-Path $env:HOME '.Trash'
+
+        $script:MainToken = New-TestSetupToken 'OCMAIN'
+        $script:WorkToken = New-TestSetupToken 'OCWORK'
+        $script:Workspace = Join-Path $TestDrive 'ws-work'
+        Invoke-Peer @('models', 'auth', 'paste-token', '--provider', 'anthropic') "$script:MainToken`n" | Out-Null
+        Invoke-Peer @('agents', 'add', 'work', '--non-interactive', '--workspace', $script:Workspace) | Out-Null
+        Invoke-Peer @('models', 'auth', 'paste-token', '--agent', 'work', '--provider', 'anthropic', '--profile-id', 'anthropic:work') "$script:WorkToken`n" | Out-Null
+        Invoke-Peer @('models', 'auth', 'order', 'set', '--provider', 'anthropic', '--agent', 'work', 'anthropic:work', 'anthropic:manual') | Out-Null
+        $script:WorkDb = Join-Path $script:State 'agents/work/agent/openclaw-agent.sqlite'
+        # A folder-only agent (no config entry): the module sees it, openclaw refuses to delete it.
+        New-Item -ItemType Directory -Force (Join-Path $script:State 'agents/ghost/agent') | Out-Null
+    }
+
+    AfterAll {
+        Remove-Item Env:OPENCLAW_STATE_DIR -ErrorAction Ignore
+        foreach ($kv in $script:SavedEnv.GetEnumerator()) {
+            if ($null -eq $kv.Value) { Remove-Item "Env:$($kv.Key)" -ErrorAction Ignore } else { Set-Item -Path "Env:$($kv.Key)" -Value $kv.Value }
+        }
+    }
+
+    It '15.13: the state dir is the SQLite era, with the agent, its profile and its config entry' {
+        (Get-MoltbotState).UsesSqlite | Should -BeTrue
+        (Get-MoltbotAgent).Id | Should -Contain 'work'
+        (Get-MoltbotAuthProfile | Where-Object Agent -eq 'work').ProfileId | Should -Contain 'anthropic:work'
+        (Read-Json $script:Config).auth.profiles.Keys | Should -Contain 'anthropic:work'
+        $script:WorkDb | Should -Exist
+    }
+
+    It '15.13: Remove-MoltbotAgent work -WhatIf shows the openclaw agents delete it would run and runs nothing' {
+        $configBefore = Get-Content -Raw $script:Config
+        $text = Invoke-UserLine 'Remove-MoltbotAgent work -WhatIf'
+        $text | Should -Match ([regex]::Escape("openclaw agents delete work --force"))
+        $text | Should -Match 'Move to the trash'
+        # 9.6 writes agents.entries, whose workspace path this module does not read: the line names it in words.
+        $text | Should -Match "Move to the trash .* on target .the workspace of agent 'work'"
+        $text | Should -Match ([regex]::Escape("on target `"$(Split-Path $script:WorkDb)`""))
+        $text | Should -Match ([regex]::Escape("openclaw.json auth.profiles"))
+        Get-Content -Raw $script:Config | Should -BeExactly $configBefore
+        $script:WorkDb | Should -Exist
+        $script:Trash | Should -Not -Exist
+        Join-Path $TestDrive '.Trash' | Should -Not -Exist # the child's HOME
+    }
+
+    It '15.13: <Case> Remove-MoltbotAgent work is refused, naming the command to run' -ForEach @(
+        @{ Case = 'without an openclaw CLI'; Cli = 'missing'; Reason = 'no openclaw CLI was found' }
+        @{ Case = 'with openclaw 2026.6.11 (older than the 2026.9.6 state dir)'; Cli = '2026.6.11'; Reason = '2026\.6\.11, older than the 2026\.9\.6' }
+    ) {
+        $env:MOLTBOT_OPENCLAW_CLI = if ($Cli -eq 'missing') { Join-Path $TestDrive 'no-such-openclaw.mjs' } else { Get-OpenClawEntryPath -Version $Cli }
+        try {
+            Remove-MoltbotAgent work -Force -NoGatewayRefresh -ErrorVariable err -ErrorAction SilentlyContinue
+        } finally { $env:MOLTBOT_OPENCLAW_CLI = $script:Cli96 }
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotAgentRemovalUnsupported,*'
+        $err[0].CategoryInfo.Category | Should -Be 'NotImplemented'
+        $err[0].Exception.Message | Should -Match $Reason
+        $err[0].Exception.RecommendedAction | Should -Match ([regex]::Escape('openclaw agents delete work --force'))
+        $script:WorkDb | Should -Exist
+        (Get-MoltbotAgent).Id | Should -Contain 'work'
+    }
+
+    It '15.13: when openclaw refuses (Remove-MoltbotAgent ghost, an agent it does not know) the error carries its exit code' {
+        Remove-MoltbotAgent ghost -Force -NoGatewayRefresh -ErrorVariable err -ErrorAction SilentlyContinue
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'MoltbotOpenClawAgentDeleteFailed,*'
+        $err[0].Exception.ExitCode | Should -Be 1
+        $err[0].Exception.Message | Should -Match 'exited with code 1: .*not found'
+        $err[0].Exception.Message | Should -Not -Match ([regex]::Escape($script:WorkToken.Substring(0, 30)))
+        Join-Path $script:State 'agents/ghost/agent' | Should -Exist
+    }
+
+    It '15.13: Remove-MoltbotAgent work -Force removes it through openclaw: gone from Get-MoltbotAgent and Get-MoltbotAuthProfile, folders in the trash' {
+        $out = Remove-MoltbotAgent work -Force -PassThru -NoGatewayRefresh -InformationVariable info -ErrorVariable err
+        $err.Count | Should -Be 0
+        $out.Id | Should -Be 'work'
+        (Get-MoltbotAgent).Id | Should -Not -Contain 'work'
+        @(Get-MoltbotAuthProfile | Where-Object { $_.Agent -eq 'work' -or $_.ProfileId -eq 'anthropic:work' }) | Should -BeNullOrEmpty
+        # main's shared profile stays, and its config entry; the entry only work held goes (openclaw leaves it).
+        (Get-MoltbotAuthProfile -Agent main).ProfileId | Should -Contain 'anthropic:manual'
+        $config = Read-Json $script:Config
+        $config.auth.profiles.Keys | Should -Not -Contain 'anthropic:work'
+        $config.auth.profiles.Keys | Should -Contain 'anthropic:manual'
+        $config.agents.entries.Keys | Should -Not -Contain 'work'
+        # openclaw moved workspace, agent dir (with its database) and sessions to the trash, and said so.
+        $script:WorkDb | Should -Not -Exist
+        $script:Workspace | Should -Not -Exist
+        @(Get-ChildItem -Recurse -Force -File $script:Trash -Filter 'openclaw-agent.sqlite').Count | Should -Be 1
+        $moved = @($info | Where-Object { $_.Tags -contains 'Moltbot.AgentFolderTrashed' } | ForEach-Object { "$($_.MessageData)" })
+        $moved | Should -Contain "Moved to the trash by openclaw: $script:Workspace."
+        $moved | Should -Contain "Moved to the trash by openclaw: $(Split-Path $script:WorkDb)."
+        # openclaw itself no longer knows the agent.
+        $list = Invoke-Peer @('agents', 'list', '--json')
+        $list.StdOut | Should -Not -Match '"work"'
+    }
+}

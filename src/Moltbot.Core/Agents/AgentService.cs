@@ -27,7 +27,20 @@ public sealed record AgentRemoval(
     bool RemovesConfigEntry,
     IReadOnlyList<string> Files,
     string? Folder,
-    IReadOnlyList<(string Path, string Reason)> Kept);
+    IReadOnlyList<(string Path, string Reason)> Kept)
+{
+    /// <summary>
+    /// In a SQLite-era state dir: the openclaw CLI whose <c>agents delete</c> removes the agent (its config entry, its
+    /// databases and their registration), moving <see cref="Trashes"/> to the trash. Null: the module removes it.
+    /// </summary>
+    public OpenClaw.OpenClawCli? Cli { get; init; }
+
+    /// <summary>The folders the CLI moves to the trash when they exist (workspace unless another agent uses it, agent dir, sessions).</summary>
+    public IReadOnlyList<string> Trashes { get; init; } = Array.Empty<string>();
+
+    /// <summary>What the CLI reported, after <see cref="AgentService.Remove"/>.</summary>
+    public OpenClaw.OpenClawAgentDeletion? Deletion { get; init; }
+}
 
 /// <summary>Creates agents the way <c>openclaw agents add --non-interactive</c> does, and removes them.</summary>
 public sealed class AgentService
@@ -156,8 +169,9 @@ public sealed class AgentService
 
     /// <summary>
     /// What <see cref="Remove"/> would do, read without writing. The agent must exist (<c>MoltbotAgentNotFound</c>)
-    /// and must not be the default agent or <c>main</c> (<c>MoltbotAgentIsDefault</c>: OpenClaw always has it); a
-    /// SQLite-era state dir is left to <c>openclaw agents delete</c> (<c>MoltbotAgentRemovalUnsupported</c>).
+    /// and must not be the default agent or <c>main</c> (<c>MoltbotAgentIsDefault</c>: OpenClaw always has it). In a
+    /// SQLite-era state dir the removal is the installed CLI's <c>openclaw agents delete</c>
+    /// (<see cref="OpenClaw.OpenClawAgents"/>); without a CLI that knows the era, <c>MoltbotAgentRemovalUnsupported</c>.
     /// </summary>
     public AgentRemoval PlanRemove(string name)
     {
@@ -171,19 +185,17 @@ public sealed class AgentService
             };
         }
         var layout = _state.Layout;
-        if (layout.IsSqlite || layout.PendingSqlite)
-        {
-            throw new MoltbotException(ErrorIds.AgentRemovalUnsupported, MoltbotErrorKind.NotImplemented,
-                $"The agent '{agent.Id}' lives in a SQLite-era state dir (OpenClaw 2026.6.5+), whose agent databases are registered in the state database; Moltbot does not remove them.", agent.Id)
-            {
-                RecommendedAction = $"Run 'openclaw agents delete {agent.Id}', which unregisters its databases and moves its folders to the trash.",
-            };
-        }
         var credentials = new CredentialService(_state, _lockOptions);
         var store = agent.LoadStore();
+        // An inherited copy (SQLite era) is the shared store's entry, not this agent's to remove.
         var profiles = agent.StoreExists && store is not null
-            ? store.Profiles.Select(p => credentials.PlanRemoval(agent, p.Id)).Where(p => p is not null).Select(p => p!).ToList()
+            ? store.Profiles.Where(p => CredentialService.HoldsOwn(store, p.Id))
+                .Select(p => credentials.PlanRemoval(agent, p.Id)).Where(p => p is not null).Select(p => p!).ToList()
             : new List<ProfileRemoval>();
+        if (layout.IsSqlite || layout.PendingSqlite)
+        {
+            return PlanCliRemove(agent, layout, profiles);
+        }
         var ownFolder = string.Equals(Path.GetFullPath(agent.AgentDir), Path.GetFullPath(_state.Paths.DefaultAgentDir(agent.Id)), StringComparison.Ordinal);
         var files = CredentialFiles.Select(f => Path.Combine(agent.AgentDir, f)).Where(File.Exists).ToList();
         var kept = new List<(string, string)>();
@@ -214,6 +226,10 @@ public sealed class AgentService
         var plan = PlanRemove(name);
         var agent = plan.Agent;
         var credentials = new CredentialService(_state, _lockOptions);
+        if (plan.Cli is { } cli)
+        {
+            return RemoveWithCli(plan, cli, credentials, cancellationToken);
+        }
         var done = plan.Profiles.Select(p => credentials.RemoveProfile(agent, p.ProfileId, cancellationToken)).Where(p => p is not null).Select(p => p!).ToList();
         if (plan.RemovesConfigEntry)
         {
@@ -235,5 +251,76 @@ public sealed class AgentService
             }
         }
         return plan with { Profiles = done };
+    }
+
+    /// <summary>
+    /// The SQLite-era plan: the CLI (<see cref="OpenClaw.OpenClawAgents.RequireCli"/>), the folders it moves to the
+    /// trash, and of each own profile the references outside the agent's databases (other agents' orders, the config's
+    /// <c>auth.profiles</c>/<c>auth.order</c>), which the CLI leaves and <see cref="Remove"/> cleans afterwards. The
+    /// agents.list entry and the databases are the CLI's (so no <see cref="AgentRemoval.Files"/> here).
+    /// </summary>
+    private AgentRemoval PlanCliRemove(AgentLocation agent, StoreLayout layout, IReadOnlyList<ProfileRemoval> profiles)
+    {
+        var cli = OpenClaw.OpenClawAgents.RequireCli(_state.LocateCli?.Invoke(), layout, agent.Id);
+        var trashes = new List<string>();
+        if (agent.Workspace is { } workspace && Directory.Exists(StatePaths.ExpandTilde(workspace, _state.Paths.Home)))
+        {
+            trashes.Add(StatePaths.ExpandTilde(workspace, _state.Paths.Home));
+        }
+        if (agent.DirectoryExists)
+        {
+            trashes.Add(agent.AgentDir);
+        }
+        var sessions = Path.Combine(_state.Paths.AgentsDir, agent.Id, "sessions");
+        if (Directory.Exists(sessions))
+        {
+            trashes.Add(sessions);
+        }
+        return new AgentRemoval(agent, profiles, agent.InConfig, Array.Empty<string>(), null, Array.Empty<(string, string)>())
+        {
+            Cli = cli,
+            Trashes = trashes,
+        };
+    }
+
+    /// <summary>
+    /// Runs <c>openclaw agents delete</c>; only when it succeeded, removes what it leaves: the references of the agent's
+    /// profiles in other agents' orders and in the config (<see cref="CredentialService.RemoveReferencesElsewhere"/>,
+    /// under their locks). A CLI failure leaves everything as the CLI left it.
+    /// </summary>
+    private AgentRemoval RemoveWithCli(AgentRemoval plan, OpenClaw.OpenClawCli cli, CredentialService credentials, CancellationToken cancellationToken)
+    {
+        var agent = plan.Agent;
+        var deletion = OpenClaw.OpenClawAgents.Delete(cli, agent.Id, SecretsOf(agent), cancellationToken);
+        _state.Refresh();
+        foreach (var profile in plan.Profiles)
+        {
+            credentials.RemoveReferencesElsewhere(profile, cancellationToken);
+        }
+        return plan with { Deletion = deletion };
+    }
+
+    /// <summary>The string values of the agent's own profiles (keys, tokens, and whatever else), kept out of any CLI text shown.</summary>
+    private static IReadOnlyCollection<string> SecretsOf(AgentLocation agent)
+    {
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var profile in agent.LoadStore()?.Profiles ?? Enumerable.Empty<StoredProfile>())
+            {
+                foreach (var (_, value) in profile.Node)
+                {
+                    if (value is JsonValue v && v.TryGetValue<string>(out var text) && text.Length >= 8)
+                    {
+                        secrets.Add(text);
+                    }
+                }
+            }
+        }
+        catch (MoltbotException)
+        {
+            // unreadable: the CLI will say so itself
+        }
+        return secrets;
     }
 }

@@ -53,6 +53,9 @@ public sealed class MoltbotState
     /// <summary>How a SQLite-era store creates a missing agent DB and reports its writes (set by the host).</summary>
     public SqliteStoreHooks? SqliteHooks { get; set; }
 
+    /// <summary>The installed openclaw CLI (found once, lazily; null when none is found), set by the host; null: no CLI is used.</summary>
+    public Func<OpenClaw.OpenClawCli?>? LocateCli { get; set; }
+
     /// <summary>What this state dir's layout detection wants the user to know (shown on the verbose stream).</summary>
     public List<string> LayoutNotes { get; } = new();
 

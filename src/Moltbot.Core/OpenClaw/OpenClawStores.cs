@@ -25,10 +25,11 @@ public static class OpenClawStores
     /// <summary>The same command as a user would type it (for error messages).</summary>
     public static string CreateAgentDatabaseCommand(string agentId) => "openclaw " + string.Join(' ', CreateAgentDatabaseArguments(agentId));
 
-    /// <summary>Gives <paramref name="state"/> the CLI-backed hooks (found lazily, once, through <paramref name="environment"/>).</summary>
+    /// <summary>Gives <paramref name="state"/> its CLI (<see cref="MoltbotState.LocateCli"/>) and the CLI-backed hooks (found lazily, once, through <paramref name="environment"/>).</summary>
     public static void Attach(MoltbotState state, MoltbotEnvironment environment)
     {
         var cli = new Lazy<OpenClawCli?>(() => SafeLocate(environment));
+        state.LocateCli = () => cli.Value;
         state.SqliteHooks = new SqliteStoreHooks
         {
             EnsureAgentDatabase = (agentId, agentDir, cancellationToken) => CreateAgentDatabase(cli.Value, agentId, agentDir, cancellationToken),
@@ -74,7 +75,7 @@ public static class OpenClawStores
         }
     }
 
-    private static OpenClawVersion? SafeVersion(OpenClawCli cli)
+    internal static OpenClawVersion? SafeVersion(OpenClawCli cli)
     {
         try
         {

@@ -189,6 +189,20 @@ public sealed class CredentialService
         {
             return null;
         }
+        RemoveReferencesElsewhere(plan, cancellationToken);
+        return plan;
+    }
+
+    /// <summary>
+    /// The part of a <see cref="PlanRemoval"/> outside the agent's own store: the mentions left in the orders of agents
+    /// that do not hold the id (each store under its lock) and the config's <c>auth.profiles</c> entry and
+    /// <c>auth.order</c> mentions unless another agent still holds that id (config lock). Used by
+    /// <see cref="RemoveProfile"/> after the own store, and after <c>openclaw agents delete</c> took the agent's store away.
+    /// </summary>
+    public void RemoveReferencesElsewhere(ProfileRemoval plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var profileId = plan.ProfileId;
         foreach (var other in plan.DanglingIn)
         {
             // Decided again inside the lock: a profile stored there since the plan is a holder's, and stays named.
@@ -199,7 +213,6 @@ public sealed class CredentialService
             OpenClawConfig.Update(_state.Paths.ConfigPath, config => config.RemoveAuthProfile(profileId), changed => changed, _lockOptions, cancellationToken);
         }
         _state.Refresh();
-        return plan;
     }
 
     /// <summary>
@@ -498,7 +511,7 @@ public sealed class CredentialService
     }
 
     /// <summary>Whether a store holds a profile of its own: an inherited copy is the shared store's entry, not another holder.</summary>
-    private static bool HoldsOwn(AuthProfileStore store, string profileId) =>
+    public static bool HoldsOwn(AuthProfileStore store, string profileId) =>
         store.Get(profileId) is not null && store.SourceOf(profileId) is not { Inherited: true };
 
     /// <summary>The typed error for a profile id that <paramref name="where"/> (<c>agent 'x'</c>, ...) does not hold.</summary>

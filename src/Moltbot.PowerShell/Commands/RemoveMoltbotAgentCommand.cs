@@ -3,6 +3,7 @@ using System.Management.Automation;
 using Moltbot.Completers;
 using Moltbot.Core;
 using Moltbot.Core.Agents;
+using Moltbot.Core.OpenClaw;
 using Moltbot.Models;
 
 namespace Moltbot.Commands;
@@ -55,7 +56,21 @@ public sealed class RemoveMoltbotAgentCommand : MoltbotWriteCmdlet
                     ShouldProcess($"{reference.Where} ({reference.File})", $"Remove '{profile.ProfileId}'");
                 }
             }
-            if (plan.RemovesConfigEntry)
+            if (plan.Cli is { } cli)
+            {
+                ShouldProcess($"agent '{agent.Id}' (openclaw {cli.GetVersion()} at {cli.EntryPath})",
+                    $"Run '{OpenClawAgents.DeleteCommand(agent.Id)}' (removes its config entry and databases)");
+                if (agent.Workspace is null)
+                {
+                    // openclaw's newer config shape (agents.entries) is not read here: the CLI knows the path.
+                    ShouldProcess($"the workspace of agent '{agent.Id}' (as openclaw's config names it)", "Move to the trash (by openclaw, unless another agent uses it)");
+                }
+                foreach (var path in plan.Trashes)
+                {
+                    ShouldProcess(path, "Move to the trash (by openclaw; a workspace another agent uses stays)");
+                }
+            }
+            else if (plan.RemovesConfigEntry)
             {
                 ShouldProcess($"openclaw.json agents.list ({State.Paths.ConfigPath})", $"Remove the entry of agent '{agent.Id}'");
             }
@@ -73,13 +88,28 @@ public sealed class RemoveMoltbotAgentCommand : MoltbotWriteCmdlet
             }
             return;
         }
-        if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.AgentDir})",
-                $"Remove the agent '{agent.Id}' with its {plan.Profiles.Count} profile(s) and its agents.list entry"))
+        var action = plan.Cli is null
+            ? $"Remove the agent '{agent.Id}' with its {plan.Profiles.Count} profile(s) and its agents.list entry"
+            : $"Remove the agent '{agent.Id}' with its {plan.Profiles.Count} profile(s) through '{OpenClawAgents.DeleteCommand(agent.Id)}', which moves its workspace, agent dir and sessions to the trash";
+        if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.AgentDir})", action))
         {
             return;
         }
         var before = AgentMapper.ToOutput(agent, plan.Profiles.Count);
-        var done = service.Remove(agent.Id, Cancellation);
+        if (plan.Cli is { } run)
+        {
+            WriteVerbose($"Running '{OpenClawAgents.DeleteCommand(agent.Id)}' with {run} ({run.Source}).");
+        }
+        AgentRemoval done;
+        try
+        {
+            done = service.Remove(agent.Id, Cancellation);
+        }
+        catch (MoltbotException ex) when (ex.ErrorId is ErrorIds.OpenClawAgentDeleteFailed or ErrorIds.OpenClawCliTimeout or ErrorIds.OpenClawCliStartFailed)
+        {
+            WriteMoltbotError(ex, Name); // one agent of a pipeline; the others go on
+            return;
+        }
         foreach (var profile in done.Profiles)
         {
             RemoveMoltbotAuthProfileCommand.ReportRemoval(this, profile);
@@ -91,6 +121,29 @@ public sealed class RemoveMoltbotAgentCommand : MoltbotWriteCmdlet
         foreach (var (path, reason) in done.Kept)
         {
             WriteInformation($"Kept {path}: {reason}.", new[] { "Moltbot.AgentFolderKept" });
+        }
+        if (done.Deletion is { } deletion)
+        {
+            foreach (var path in deletion.Trashed)
+            {
+                WriteInformation($"Moved to the trash by openclaw: {path}.", new[] { "Moltbot.AgentFolderTrashed" });
+            }
+            foreach (var (path, reason) in deletion.Retained)
+            {
+                WriteInformation($"Kept {path}: {reason}.", new[] { "Moltbot.AgentFolderKept" });
+            }
+            foreach (var (path, reason) in deletion.Failed)
+            {
+                WriteWarning($"openclaw could not move {path} to the trash ({reason}); remove it by hand.");
+            }
+            if (deletion.SessionPurgeFailed)
+            {
+                WriteWarning($"openclaw could not purge the session store entries of '{agent.Id}' and kept its files; run '{OpenClawAgents.DeleteCommand(agent.Id)}' again once the storage error is resolved.");
+            }
+            foreach (var note in deletion.Notes)
+            {
+                WriteVerbose($"openclaw: {note}");
+            }
         }
         WriteVerbose($"Removed the agent '{agent.Id}'.");
         if (PassThru)

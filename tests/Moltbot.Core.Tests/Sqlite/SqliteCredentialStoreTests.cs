@@ -173,7 +173,7 @@ public sealed class SqliteCredentialStoreTests : IDisposable
     }
 
     [Fact]
-    public void Removing_an_agent_of_a_sqlite_state_dir_is_left_to_openclaw_agents_delete_and_writes_nothing()
+    public void Removing_an_agent_of_a_sqlite_state_dir_without_an_openclaw_cli_is_refused_and_writes_nothing()
     {
         var dir = SqliteFixtures.CreateC(_fx.StateDir);
         dir.AddAgent("work");
@@ -183,7 +183,52 @@ public sealed class SqliteCredentialStoreTests : IDisposable
         var service = new AgentService(state, StateFixture.Locks);
 
         var error = Throws.Moltbot(ErrorIds.AgentRemovalUnsupported, MoltbotErrorKind.NotImplemented, () => service.Remove("work"));
-        Assert.Contains("openclaw agents delete work", error.RecommendedAction);
+        Assert.Contains("no openclaw CLI was found", error.Message);
+        Assert.Contains("openclaw agents delete work --force", error.RecommendedAction);
+        Assert.Equal(before, StoreCell(dir.AgentDbPath("work")));
+        Assert.NotNull(state.FindAgent("work"));
+    }
+
+    /// <summary>A fake <c>openclaw</c> on PATH that says it is <paramref name="version"/> and answers <c>agents ...</c> with <paramref name="stdout"/> and <paramref name="exitCode"/>.</summary>
+    private static OpenClaw.OpenClawCli FakeOpenClaw(Gateway.FakeCli fake, string version, string stdout, int exitCode)
+    {
+        fake.OpenClaw("case \"$1\" in --version) echo 'OpenClaw " + version + "';; agents) cat <<'EOF'\n" + stdout + "\nEOF\nexit " + exitCode + ";; esac");
+        return OpenClaw.OpenClawCli.Locate(fake.Env())!;
+    }
+
+    [Gateway.UnixFact]
+    public void Removing_an_agent_of_a_sqlite_state_dir_with_an_openclaw_older_than_its_era_is_refused()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.AddAgent("work");
+        var state = State();
+        using var fake = new Gateway.FakeCli();
+        var cli = FakeOpenClaw(fake, "2026.6.1", "{}", 0);
+        state.LocateCli = () => cli;
+
+        var error = Throws.Moltbot(ErrorIds.AgentRemovalUnsupported, MoltbotErrorKind.NotImplemented, () => new AgentService(state, StateFixture.Locks).PlanRemove("work"));
+        Assert.Contains("2026.6.1, older than the 2026.6.5", error.Message);
+        Assert.DoesNotContain(Enumerable.Range(1, fake.Calls), call => fake.Argv(call).FirstOrDefault() == "agents");
+    }
+
+    [Gateway.UnixFact]
+    public void A_failing_openclaw_agents_delete_gives_its_exit_code_without_the_agents_secret_and_changes_nothing()
+    {
+        var dir = SqliteFixtures.CreateC(_fx.StateDir);
+        dir.AddAgent("work");
+        dir.PutAgentStore(dir.AgentDir("work"), "{\"version\":1,\"profiles\":{\"openai:work\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"sk-FAKE-work-secret-4711\"}}}");
+        var before = StoreCell(dir.AgentDbPath("work"));
+        var state = State();
+        using var fake = new Gateway.FakeCli();
+        var cli = FakeOpenClaw(fake, "2026.6.11", "{\"ok\":false,\"error\":{\"type\":\"cli_error\",\"message\":\"boom near sk-FAKE-work-secret-4711\"}}", 3);
+        state.LocateCli = () => cli;
+
+        var error = Assert.Throws<OpenClaw.OpenClawCliFailedException>(() => new AgentService(state, StateFixture.Locks).Remove("work"));
+        Assert.Equal(ErrorIds.OpenClawAgentDeleteFailed, error.ErrorId);
+        Assert.Equal(3, error.ExitCode);
+        Assert.Equal(new[] { "agents", "delete", "work", "--force", "--json" }, fake.Argv(fake.Calls));
+        Assert.Contains("exited with code 3: boom near ***", error.Message);
+        Assert.DoesNotContain("sk-FAKE-work-secret-4711", error.Message);
         Assert.Equal(before, StoreCell(dir.AgentDbPath("work")));
         Assert.NotNull(state.FindAgent("work"));
     }
