@@ -27,7 +27,7 @@ BeforeAll {
         $null = New-TestStateDir
         New-MoltbotAgent work | Out-Null
         $script:Token = New-TestSetupToken
-        ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken
+        ConvertTo-TestSecret $script:Token | Set-MoltbotSetupToken -ProfileId default
         $script:Key = 'sk-or-v1-' + [guid]::NewGuid().ToString('N')
         Set-MoltbotApiKey -Provider openrouter -ApiKey (ConvertTo-TestSecret $script:Key) -Email ops@example.com
     }

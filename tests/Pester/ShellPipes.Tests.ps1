@@ -37,9 +37,9 @@ Describe 'Point 7: agents and agent names pipe into every cmdlet with -Agent' {
 
     It '15.7: Get-MoltbotAgent work | Set-MoltbotSetupToken -Token $t stores in that agent, and a piped token still binds to -Token' {
         $t = ConvertTo-TestSecret $script:Token
-        Get-MoltbotAgent work | Set-MoltbotSetupToken -Token $t -PassThru | Get-Ids | Should -Be @('work/anthropic:default')
-        $t | Set-MoltbotSetupToken -PassThru | Get-Ids | Should -Be @('main/anthropic:default')
-        Get-Content -Raw (Join-Path $script:State 'agents/work/agent/auth-profiles.json') | Should -Match 'anthropic:default'
+        Get-MoltbotAgent work | Set-MoltbotSetupToken -Token $t -PassThru | Get-Ids | Should -Be @('work/anthropic:manual')
+        $t | Set-MoltbotSetupToken -PassThru | Get-Ids | Should -Be @('main/anthropic:manual')
+        Get-Content -Raw (Join-Path $script:State 'agents/work/agent/auth-profiles.json') | Should -Match 'anthropic:manual'
         # The piped SecureString did not also become an agent name.
         (Get-MoltbotAgent).Id | Sort-Object | Should -Be @('main', 'ops', 'work')
     }
@@ -201,8 +201,8 @@ Describe 'Points 9-11: exports, table views and Rank' {
         ($back | Where-Object ProfileId -eq 'openrouter:team-shared-key').HasExpiry | Should -BeFalse
         ($back | Where-Object ProfileId -eq 'mistral:old').Status | Should -Be 'Expired'
         $back.Status | Should -BeIn ([enum]::GetNames([Moltbot.Models.MoltbotProfileStatus]))
-        ($back | Where-Object ProfileId -eq 'anthropic:default').ExpiresAt | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$'
-        ($back | Where-Object ProfileId -eq 'anthropic:default').HasExpiry | Should -BeTrue
+        ($back | Where-Object ProfileId -eq 'anthropic:manual').ExpiresAt | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$'
+        ($back | Where-Object ProfileId -eq 'anthropic:manual').HasExpiry | Should -BeTrue
         $back[0].PSObject.Properties.Name | Should -Not -Contain 'Expires'
         $back[0].PSObject.Properties.Name | Should -Contain 'Rank'
         $back[0].PSObject.Properties.Name | Should -Not -Contain 'OrderRank'
@@ -214,7 +214,7 @@ Describe 'Points 9-11: exports, table views and Rank' {
         $rows = Import-Csv $csv
         ($rows | Where-Object ProfileId -eq 'openrouter:backup').Status | Should -Be 'Static'
         ($rows | Where-Object ProfileId -eq 'openrouter:backup').ExpiresAt | Should -Be ''
-        ([DateTimeOffset] ($rows | Where-Object ProfileId -eq 'anthropic:default').ExpiresAt).Offset | Should -Be ([DateTimeOffset]::Now.Offset)
+        ([DateTimeOffset] ($rows | Where-Object ProfileId -eq 'anthropic:manual').ExpiresAt).Offset | Should -Be ([DateTimeOffset]::Now.Offset)
         (Get-Content -Raw $csv) | Should -Not -Match '9999|\w+Display\b|System\.|Moltbot\.Models'
         ($rows | Where-Object ProfileId -eq 'openrouter:backup').SharedWith | Should -Be ''
         # A list is one readable cell, not its type name.
@@ -238,7 +238,7 @@ Describe 'Points 9-11: exports, table views and Rank' {
     It '15.10: the default tables keep whole headers and whole ids at 80 columns and use 160 columns' {
         Set-MoltbotAuthOrder openrouter 'openrouter:team-shared-key', 'openrouter:backup' -Global
         $views = @(
-            @{ Name = 'profiles'; Run = { Get-MoltbotAuthProfile }; Headers = 'ProfileId', 'Type', 'Status', 'Expires', 'Shared', 'Account'; Ids = 'openrouter:team-shared-key', 'openai-codex:default', 'anthropic:default', 'openai:default' }
+            @{ Name = 'profiles'; Run = { Get-MoltbotAuthProfile }; Headers = 'ProfileId', 'Type', 'Status', 'Expires', 'Shared', 'Account'; Ids = 'openrouter:team-shared-key', 'openai-codex:default', 'anthropic:manual', 'openai:default' }
             @{ Name = 'agents'; Run = { Get-MoltbotAgent }; Headers = 'Id', 'Default', 'InConfig', 'Profiles', 'AgentDir'; Ids = 'main', 'research' }
             @{ Name = 'orders'; Run = { Get-MoltbotAuthOrder }; Headers = 'Scope', 'Agent', 'Provider', 'ProfileId'; Ids = 'openrouter:team-shared-key' }
             @{ Name = 'candidates'; Run = { Resolve-MoltbotAuthProfile openrouter }; Headers = 'Rank', 'ProfileId', 'Usable', 'Reason'; Ids = 'openrouter:team-shared-key', 'openrouter:backup' }
@@ -274,6 +274,6 @@ Describe 'Points 9-11: exports, table views and Rank' {
         (Get-MoltbotAuthProfile -ProfileId openrouter:backup).Rank | Should -Be 1
         (Get-MoltbotAuthProfile -ProfileId openrouter:team-shared-key).Rank | Should -BeNullOrEmpty    # left out of the order
         (Get-MoltbotAuthProfile -ProfileId openrouter:backup).OrderRank | Should -Be 1
-        (Get-Help Get-MoltbotAuthProfile -Full | Out-String) | Should -Match 'Rank. is the position'
+        (Get-Help Get-MoltbotAuthProfile -Full | Out-String) | Should -Match 'Rank is the position'
     }
 }
