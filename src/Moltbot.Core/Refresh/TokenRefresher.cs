@@ -754,7 +754,8 @@ public sealed class TokenRefresher
     /// <summary>
     /// Whether the CLI's credential replaces the mirror's: an oauth credential that has not expired and is not the access
     /// token being rejected, which the import rule (<see cref="ExternalImporter.Decide"/>: same account, not the same
-    /// credential, strictly fresher) would take over the stored one.
+    /// credential, strictly fresher) would take over the stored one, or which ties with it on expiry while holding another
+    /// refresh token (the CLI rotated the chain within the same second).
     /// </summary>
     private bool IsFresherCopy(ExternalCredential theirs, StoredProfile current, Call call)
     {
@@ -765,7 +766,20 @@ public sealed class TokenRefresher
         {
             return false;
         }
-        return ExternalImporter.Decide(theirs, current, $"profile '{current.Id}'", force: false, now).Action == ExternalImportAction.Updated;
+        var action = ExternalImporter.Decide(theirs, current, $"profile '{current.Id}'", force: false, now).Action;
+        if (action == ExternalImportAction.Updated)
+        {
+            return true;
+        }
+        // The tie: the CLI holds another refresh token with the same expiry. A Codex-style expiry comes from the access
+        // token's exp, in whole seconds, so a CLI that rotated the chain within the second the mirror's token was issued
+        // has an equal expiry; the mirror's refresh token is then the rotated one, and presenting it would be reuse. A
+        // refresh by the module itself writes now + expires_in to the millisecond, so it never ties with the CLI's copy.
+        return action == ExternalImportAction.KeptLocal
+            && current.ExpiresMs == theirExpiry
+            && theirs.Refresh is { Length: > 0 } theirRefresh
+            && current.GetString("refresh") is { Length: > 0 } ourRefresh
+            && !string.Equals(ourRefresh, theirRefresh, StringComparison.Ordinal);
     }
 
     private static StoredProfile Snapshot(StoredProfile p) => new(p.Id, (JsonObject)p.Node.DeepClone());

@@ -251,6 +251,41 @@ public sealed class SharedChainRefreshTests : IDisposable
     }
 
     [Fact]
+    public void A_mirror_whose_CLI_rotated_the_chain_within_the_same_second_adopts_it_although_the_expiries_tie()
+    {
+        // The mirror was imported with the CLI's expiry (the access token's exp, whole seconds); the CLI then rotated the
+        // chain within that second: same expiry, another refresh token. The mirror's own token is the dead one.
+        var expires = (NowMs + 3_600_000) / 1000 * 1000;
+        var store = _fx.WriteStore("main", StoreJson(Mirror, expires));
+        var cliAccess = CliAccess(expires);
+        WriteAuthJson(cliAccess, "rt_CLI_ROTATED");
+        var endpoint = new RotatingEndpoint("rt_CLI_ROTATED");
+        var (refresher, state) = Create(endpoint);
+
+        var result = refresher.GetAccessToken(state.GetAgent("main"), Mirror, new AccessTokenRequest { Force = true });
+
+        Assert.Equal(0, endpoint.Calls);
+        Assert.Equal(cliAccess, result.Token);
+        Assert.Contains("Codex CLI", result.AdoptedFrom);
+        Assert.Equal("rt_CLI_ROTATED", Entry(store, Mirror)["refresh"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_tie_on_expiry_with_the_same_refresh_token_is_not_an_adoption()
+    {
+        var expires = (NowMs + 3_600_000) / 1000 * 1000;
+        _fx.WriteStore("main", StoreJson(Mirror, expires));
+        WriteAuthJson(CliAccess(expires, marker: "OTHER-ACCESS"), OldRefresh);
+        var endpoint = new RotatingEndpoint(OldRefresh);
+        var (refresher, state) = Create(endpoint);
+
+        var result = refresher.GetAccessToken(state.GetAgent("main"), Mirror, new AccessTokenRequest { Force = true, AllowSignOutOfExternal = true });
+
+        Assert.Null(result.AdoptedFrom);
+        Assert.Equal(new[] { OldRefresh }, endpoint.Presented);
+    }
+
+    [Fact]
     public void A_CLI_credential_of_another_account_is_not_adopted()
     {
         _fx.WriteStore("main", StoreJson(Mirror, NowMs - 1000));
