@@ -435,8 +435,8 @@ Describe 'Remove-MoltbotAgent in a SQLite-era state dir, through openclaw 2026.9
         $text = Invoke-UserLine 'Remove-MoltbotAgent work -WhatIf'
         $text | Should -Match ([regex]::Escape("openclaw agents delete work --force"))
         $text | Should -Match 'Move to the trash'
-        # 9.6 writes agents.entries, whose workspace path this module does not read: the line names it in words.
-        $text | Should -Match "Move to the trash .* on target .the workspace of agent 'work'"
+        # 9.6 records the agent (and its workspace) in agents.entries, which the module reads: the line names the path.
+        $text | Should -Match ("Move to the trash .* on target `"" + [regex]::Escape($script:Workspace) + "`"")
         $text | Should -Match ([regex]::Escape("on target `"$(Split-Path $script:WorkDb)`""))
         $text | Should -Match ([regex]::Escape("openclaw.json auth.profiles"))
         Get-Content -Raw $script:Config | Should -BeExactly $configBefore
