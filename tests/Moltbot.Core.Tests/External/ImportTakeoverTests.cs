@@ -192,12 +192,14 @@ public sealed class ImportTakeoverTests : IDisposable
         var path2 = LockingTestCli.Write(_fx.Home, "qwen-access-2", ImportSupport.Secret("rt-q-"), ImportSupport.Now.AddHours(3));
         var credential = ImportSupport.Read(cli, _fx.Environment);
         File.WriteAllText(lockPath, Guid.NewGuid().ToString());
+        // Set just before the holder deletes its lock: the write's under-lock step must find it set (it never ran while
+        // the holder held the lock). Set after the delete, the writer could take the lock in between and see it unset.
         using var released = new ManualResetEventSlim();
         var holder = Task.Run(async () =>
         {
             await Task.Delay(50);
-            File.Delete(lockPath);
             released.Set();
+            File.Delete(lockPath);
         });
         var watch = Stopwatch.StartNew();
         new ExternalCredentialWriter(new ExternalWriteOptions { LockTimeout = TimeSpan.FromSeconds(20), LockPollInterval = TimeSpan.FromMilliseconds(5) })
