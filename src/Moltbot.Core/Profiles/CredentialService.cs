@@ -14,7 +14,7 @@ namespace Moltbot.Core.Profiles;
 /// The write operations on stores and config that the cmdlets offer. Each store change is a locked
 /// read-modify-write; the config's <c>auth.profiles</c> follows each stored profile as OpenClaw keeps it.
 /// </summary>
-public sealed class CredentialService
+public sealed partial class CredentialService
 {
     private static readonly string[] SecretAndExpiryFields =
     {
@@ -35,18 +35,14 @@ public sealed class CredentialService
     /// <summary>Stores a static bearer token (<c>type: token</c>, never refreshed). <c>expires</c> only when given.</summary>
     public void SaveToken(AgentLocation agent, string provider, string profileId, string token, DateTimeOffset? expires, CancellationToken cancellationToken = default)
     {
-        var fields = new JsonObject { ["token"] = token };
-        if (expires is { } e)
-        {
-            fields["expires"] = e.ToUnixTimeMilliseconds();
-        }
-        Save(agent, provider, profileId, CredentialType.Token, fields, email: null, cancellationToken);
+        var request = SaveRequest.Token(provider, profileId, token, expires);
+        Save(agent, provider, profileId, CredentialType.Token, request.SecretFields, email: null, cancellationToken);
     }
 
     /// <summary>Stores an API key (<c>type: api_key</c>).</summary>
     public void SaveApiKey(AgentLocation agent, string provider, string profileId, string key, string? email, CancellationToken cancellationToken = default)
     {
-        Save(agent, provider, profileId, CredentialType.ApiKey, new JsonObject { ["key"] = key }, email, cancellationToken);
+        Save(agent, provider, profileId, CredentialType.ApiKey, SaveRequest.ApiKey(provider, profileId, key, email).SecretFields, email, cancellationToken);
     }
 
     /// <summary>
@@ -74,30 +70,7 @@ public sealed class CredentialService
             {
                 return false;
             }
-            var credential = new JsonObject
-            {
-                ["type"] = type.ToWireName(),
-                ["provider"] = provider,
-            };
-            foreach (var (name, value) in secretFields)
-            {
-                credential[name] = value?.DeepClone();
-            }
-            if (existing is not null && existing.Type == type)
-            {
-                foreach (var (name, value) in existing.Node)
-                {
-                    if (!credential.ContainsKey(name) && Array.IndexOf(SecretAndExpiryFields, name) < 0)
-                    {
-                        credential[name] = value?.DeepClone();
-                    }
-                }
-            }
-            if (!string.IsNullOrEmpty(email))
-            {
-                credential["email"] = email;
-            }
-            store.Set(profileId, credential);
+            store.Set(profileId, Credential(existing, provider, type, secretFields, email));
             return true;
         }, UpdateOptions, cancellationToken);
         if (!saved)
@@ -107,6 +80,38 @@ public sealed class CredentialService
 
         RecordInConfig(profileId, provider, type, email, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// The entry a saved credential becomes: type, provider and the secret fields; an existing entry of the same type
+    /// keeps its other fields (display name, metadata, unknown fields), its old secret and expiry are replaced.
+    /// </summary>
+    private static JsonObject Credential(StoredProfile? existing, string provider, CredentialType type, JsonObject secretFields, string? email)
+    {
+        var credential = new JsonObject
+        {
+            ["type"] = type.ToWireName(),
+            ["provider"] = provider,
+        };
+        foreach (var (name, value) in secretFields)
+        {
+            credential[name] = value?.DeepClone();
+        }
+        if (existing is not null && existing.Type == type)
+        {
+            foreach (var (name, value) in existing.Node)
+            {
+                if (!credential.ContainsKey(name) && Array.IndexOf(SecretAndExpiryFields, name) < 0)
+                {
+                    credential[name] = value?.DeepClone();
+                }
+            }
+        }
+        if (!string.IsNullOrEmpty(email))
+        {
+            credential["email"] = email;
+        }
+        return credential;
     }
 
     /// <summary>Adds or updates <c>auth.profiles[id]</c> in openclaw.json (OpenClaw's <c>applyAuthProfileConfig</c>).</summary>
@@ -132,7 +137,17 @@ public sealed class CredentialService
         {
             return null;
         }
-        var references = store.References(profileId)
+        return Plan(agent, profileId, store.References(profileId), config, other => other.Store.Load());
+    }
+
+    /// <summary>
+    /// The rule of <see cref="PlanRemoval"/>, from what is already read: the places of the agent's own store that name
+    /// the id (<paramref name="ownPlaces"/>), the config, and the other agents' stores as <paramref name="loadOther"/>
+    /// reads them (throwing <see cref="MoltbotException"/> for one that cannot be read).
+    /// </summary>
+    private ProfileRemoval Plan(AgentLocation agent, string profileId, IReadOnlyList<string> ownPlaces, OpenClawConfig config, Func<AgentLocation, AuthProfileStore?> loadOther)
+    {
+        var references = ownPlaces
             .Select(place => new ProfileReference(agent.Id, place, agent.Store.Location))
             .ToList();
         var holders = new List<string>();
@@ -142,7 +157,7 @@ public sealed class CredentialService
             AuthProfileStore? otherStore;
             try
             {
-                otherStore = other.Store.Load();
+                otherStore = loadOther(other);
             }
             catch (MoltbotException)
             {
@@ -424,19 +439,7 @@ public sealed class CredentialService
         _ = _state.Config;
         return agent.Store.Update(store =>
         {
-            foreach (var id in ids)
-            {
-                var profile = store.Get(id);
-                if (profile is null)
-                {
-                    throw UnknownProfile(id, $"agent '{agent.Id}'");
-                }
-                if (profile.Provider != provider)
-                {
-                    throw new MoltbotException(ErrorIds.ProviderMismatch, MoltbotErrorKind.InvalidArgument,
-                        $"The profile '{id}' belongs to provider '{profile.Provider}', not '{provider}'.", id);
-                }
-            }
+            CheckOrder(store, agent, provider, ids);
             store.SetOrder(provider, ids);
             return (IReadOnlyList<string>)ids;
         }, UpdateOptions, cancellationToken);

@@ -51,6 +51,11 @@ public abstract class MoltbotCmdlet : PSCmdlet
             ProcessItem();
             ReportLegacyImports();
         }
+        catch (MoltbotException ex) when (ItemErrorsAreNonTerminating && MyInvocation.ExpectingInput)
+        {
+            // One piped item's failure is its own: reported, and the pipe goes on (issue 16, batching).
+            WriteMoltbotError(ex);
+        }
         catch (MoltbotException ex)
         {
             ThrowTerminatingError(MoltbotErrors.From(ex));
@@ -62,6 +67,49 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     protected abstract void ProcessItem();
+
+    /// <summary>
+    /// Whether a failure of one piped item is non-terminating (the batched setters); without pipeline input it stops
+    /// the command either way.
+    /// </summary>
+    internal virtual bool ItemErrorsAreNonTerminating => false;
+
+    /// <summary>
+    /// Whether ShouldProcess will show something or ask (-WhatIf, -Confirm, or a $ConfirmPreference at or below this
+    /// cmdlet's ConfirmImpact): only then is a store read before the lock to word the message (issue 16, "no extra read
+    /// before the lock"); otherwise the message is worded without it.
+    /// </summary>
+    internal bool ShouldProcessWillShow(bool force = false)
+    {
+        if (WhatIfRequested)
+        {
+            return true;
+        }
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out var c))
+        {
+            return c is SwitchParameter cs && cs.IsPresent;
+        }
+        if (force)
+        {
+            return false; // -Force skips the confirmation (ShouldProcessUnlessForced)
+        }
+        var impact = _impact ??= (System.Reflection.CustomAttributeExtensions.GetCustomAttribute<CmdletAttribute>(GetType())?.ConfirmImpact ?? ConfirmImpact.Medium);
+        var preference = ConfirmImpact.High;
+        if (SessionState.PSVariable.GetValue("ConfirmPreference") is { } value)
+        {
+            try
+            {
+                preference = LanguagePrimitives.ConvertTo<ConfirmImpact>(value);
+            }
+            catch (PSInvalidCastException)
+            {
+                // PowerShell itself falls back to High for a value it cannot read.
+            }
+        }
+        return preference != ConfirmImpact.None && impact >= preference;
+    }
+
+    private ConfirmImpact? _impact;
 
     // What a cmdlet writes for a person goes through DisplayText (issue 12, finding 11): a profile id, email, path or
     // CLI answer can hold terminal control characters, which must reach the host escaped. These hide Cmdlet's own
@@ -323,11 +371,11 @@ public abstract class MoltbotCmdlet : PSCmdlet
     /// when it is stored under another spelling), else OpenClaw's id for the same action in this state dir's era
     /// (<see cref="ProviderId.DefaultPastedProfileId"/>).
     /// </summary>
-    internal string PastedProfileId(AgentLocation agent, string provider, string? given, CredentialType type)
+    internal string PastedProfileId(AgentLocation agent, string provider, string? given, CredentialType type, Func<AgentLocation, AuthProfileStore?>? load = null)
     {
         if (string.IsNullOrWhiteSpace(given))
         {
-            var id = ProviderId.DefaultPastedProfileId(provider, type, State.Layout, agent.LoadStore());
+            var id = ProviderId.DefaultPastedProfileId(provider, type, State.Layout, load is null ? agent.LoadStore() : load(agent));
             if (id.EndsWith(":default", StringComparison.Ordinal) && ProviderId.DefaultPastedProfileId(provider, type, State.Layout, null) != id)
             {
                 WriteVerbose($"No -ProfileId: replacing '{id}', which holds {Core.Text.Article.With(type.ToWireName())} credential already, rather than adding '{provider}:manual' beside it.");
@@ -355,21 +403,23 @@ public abstract class MoltbotCmdlet : PSCmdlet
     {
         var agents = _resolved.ToList();
         _resolved.Clear();
-        if (!ReportsFirstUseImport)
+        foreach (var agent in agents)
+        {
+            ReportLegacyImport(agent);
+        }
+    }
+
+    /// <summary>The warning of <see cref="ReportLegacyImports"/> for one agent, after its last write.</summary>
+    internal void ReportLegacyImport(AgentLocation agent)
+    {
+        if (!ReportsFirstUseImport || agent.Store.LastLegacyImport is not { } import || import.ImportedCount == 0)
         {
             return;
         }
-        foreach (var agent in agents)
-        {
-            if (agent.Store.LastLegacyImport is not { } import || import.ImportedCount == 0)
-            {
-                continue;
-            }
-            var items = import.Items.Where(i => i.Imported)
-                .Select(i => $"'{i.ProfileId}' (from {i.Source})");
-            WriteWarning($"Agent '{agent.Id}' had no credential store yet, so OpenClaw's legacy credentials were imported into it first, as OpenClaw does on first use: {string.Join(", ", items)}. " +
-                         $"Review them with Get-MoltbotAuthProfile -Agent {agent.Id}; remove one you do not want with Remove-MoltbotAuthProfile.");
-        }
+        var items = import.Items.Where(i => i.Imported)
+            .Select(i => $"'{i.ProfileId}' (from {i.Source})");
+        WriteWarning($"Agent '{agent.Id}' had no credential store yet, so OpenClaw's legacy credentials were imported into it first, as OpenClaw does on first use: {string.Join(", ", items)}. " +
+                     $"Review them with Get-MoltbotAuthProfile -Agent {agent.Id}; remove one you do not want with Remove-MoltbotAuthProfile.");
     }
 
     internal static string Plain(SecureString secure)
@@ -438,6 +488,19 @@ public abstract class MoltbotCmdlet : PSCmdlet
                 output.SharedWith = MoltbotCredentialHolder.FromAll(holders.SharedWith(agent, store, profile));
             }
             yield return output;
+        }
+    }
+
+    /// <summary>Reads profiles back after a batch was written, for -PassThru: the store read once, in the order given (null: not there).</summary>
+    internal IEnumerable<MoltbotAuthProfile?> ReadProfiles(AgentLocation agent, IEnumerable<string> profileIds)
+    {
+        State.Refresh();
+        var store = agent.LoadStore();
+        var now = DateTimeOffset.UtcNow;
+        var ranks = store is null ? null : ProfileMapper.Ranks(store, State, now);
+        foreach (var id in profileIds)
+        {
+            yield return store?.Get(id) is { } profile ? ProfileMapper.ToOutput(agent, store, profile, now, ranks!) : null;
         }
     }
 

@@ -15,7 +15,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "MoltbotAuthProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
+public sealed class RemoveMoltbotAuthProfileCommand : MoltbotBatchWriteCmdlet
 {
     internal override string GatewayOperation => "logout";
 
@@ -40,34 +40,101 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotWriteCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>One queued removal: the id, the profile as it was (for -PassThru), and, once written, what went.</summary>
+    public sealed record Removal(string ProfileId, MoltbotAuthProfile? Before, ProfileRemoval? Done = null);
+
     protected override void ProcessItem()
     {
-        var (agent, profileId) = FindProfile(State, Agent, ProfileId);
+        AgentLocation? agent;
+        string profileId;
+        if (Agent is not null)
+        {
+            // A named agent: its store read once for the pipe (until its next batch is written), not once per item.
+            agent = BatchAgent(Agent);
+            var store = Snapshot(agent);
+            profileId = CredentialService.ResolveShortId(ProfileId, store is null ? System.Array.Empty<AuthProfileStore>() : new[] { store });
+            var queued = profileId;
+            if (store?.Get(profileId) is null || Pending.IsQueued(agent, r => r.ProfileId == queued))
+            {
+                agent = null;
+            }
+        }
+        else
+        {
+            (agent, profileId) = FindProfile(State, Agent, ProfileId);
+            if (agent is not null)
+            {
+                agent = BatchAgent(agent.Id);
+                var queued = profileId;
+                if (Pending.IsQueued(agent, r => r.ProfileId == queued))
+                {
+                    agent = null;
+                }
+            }
+        }
         if (agent is null)
         {
-            WriteMoltbotError(new MoltbotException(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
-                Agent is null ? $"No agent holds a profile '{profileId}'." : $"Agent '{State.RequireAgent(Agent).Id}' has no profile '{profileId}'.", profileId)
-            {
-                RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
-            }, profileId);
+            ReportItemError(NotFound(profileId), profileId);
             return;
         }
-        var service = new CredentialService(State);
-        var plan = service.PlanRemoval(agent, profileId)!;
-        var before = ReadProfile(agent, profileId);
-        if (!ConfirmRemoval(this, plan, Force, $"Remove the {before?.Type} profile '{profileId}'"))
+        var shows = ShouldProcessWillShow(Force);
+        var before = shows || PassThru ? Before(agent, profileId) : null;
+        var action = $"Remove the {(shows ? before?.Type + " " : string.Empty)}profile '{profileId}'".Replace("  ", " ", System.StringComparison.Ordinal);
+        if (shows)
+        {
+            // The plan (every reference, in every store and the config) is read only to show or ask.
+            var plan = new CredentialService(State).PlanRemoval(agent, profileId)!;
+            if (!ConfirmRemoval(this, plan, Force, action))
+            {
+                return;
+            }
+        }
+        else if (!ShouldProcessUnlessForced(Force, $"agent '{agent.Id}' ({agent.Store.Location})", action))
         {
             return;
         }
-        if (service.RemoveProfile(agent, profileId, Cancellation) is { } done)
+        Pending.Enqueue(agent, new Removal(profileId, before));
+    }
+
+    private MoltbotException NotFound(string profileId) =>
+        new(ErrorIds.ProfileNotFound, MoltbotErrorKind.ObjectNotFound,
+            Agent is null ? $"No agent holds a profile '{profileId}'." : $"Agent '{State.RequireAgent(Agent).Id}' has no profile '{profileId}'.", profileId)
         {
-            ReportRemoval(this, done);
-            if (PassThru && before is not null)
+            RecommendedAction = "List the profiles with Get-MoltbotAuthProfile.",
+        };
+
+    /// <summary>The profile as it is before its removal, from the agent's snapshot.</summary>
+    private MoltbotAuthProfile? Before(AgentLocation agent, string profileId)
+    {
+        var store = Snapshot(agent);
+        var profile = store?.Get(profileId);
+        var now = System.DateTimeOffset.UtcNow;
+        return profile is null ? null : ProfileMapper.ToOutput(agent, store!, profile, now, ProfileMapper.Ranks(store!, State, now));
+    }
+
+    private IReadOnlyList<BatchOutcome<Removal>> WriteBatch(AgentLocation agent, IReadOnlyList<Removal> items)
+    {
+        var outcomes = new CredentialService(State).RemoveMany(agent, items.Select(i => i.ProfileId).ToList(), Cancellation);
+        return items.Select((item, i) => outcomes[i].Value is { } done
+            ? new BatchOutcome<Removal>(item with { Done = done }, null)
+            : new BatchOutcome<Removal>(item, CredentialService.UnknownProfile(item.ProfileId, $"agent '{agent.Id}'"))).ToList();
+    }
+
+    private void Acknowledge(AgentLocation agent, IReadOnlyList<Removal> written)
+    {
+        foreach (var item in written)
+        {
+            ReportRemoval(this, item.Done!);
+            if (PassThru && item.Before is not null)
             {
-                WriteObject(before);
+                WriteObject(item.Before);
             }
         }
     }
+
+    private PipelineBatches<Removal> Pending => Queue<Removal>(WriteBatch, Acknowledge, ItemTarget);
+
+    private static object ItemTarget(Removal item) => item.ProfileId;
 
     /// <summary>
     /// The agent and full id a removal means (the rule Remove-MoltbotAuthProfile and Disconnect-MoltbotProvider share):

@@ -1,4 +1,8 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using Moltbot.Core;
+using Moltbot.Core.Agents;
 using System.Security;
 using Moltbot.Completers;
 using Moltbot.Core.Profiles;
@@ -12,7 +16,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotApiKey", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
+public sealed class SetMoltbotApiKeyCommand : MoltbotBatchWriteCmdlet
 {
     /// <summary>The provider the key is for.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -50,18 +54,32 @@ public sealed class SetMoltbotApiKeyCommand : MoltbotWriteCmdlet
     {
         var provider = ProviderId.Normalize(Provider);
         var key = SecretText.ValidateApiKey(provider, Plain(ApiKey));
-        var agent = ResolveAgent(Agent);
-        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.ApiKey);
-        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
-        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", (exists ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"))
+        var agent = BatchAgent(Agent);
+        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.ApiKey, Snapshot);
+        // The store is read to word the message only when the message is shown or asked (-WhatIf, -Confirm).
+        var action = ShouldProcessWillShow()
+            ? ((Snapshot(agent)?.Contains(profileId) ?? false) || Pending.IsQueued(agent, i => i.ProfileId == profileId) ? "Replace the API key of" : "Store an API key as") + $" profile '{profileId}'"
+            : $"Store the API key of profile '{profileId}'";
+        if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
         {
             return;
         }
         WriteVerbose($"Storing a {key.Length}-character API key for provider '{provider}' as '{profileId}' in {agent.Store.Location}.");
-        new CredentialService(State).SaveApiKey(agent, provider, profileId, key, Email, Cancellation);
+        Pending.Enqueue(agent, SaveRequest.ApiKey(provider, profileId, key, Email));
+    }
+
+    private IReadOnlyList<BatchOutcome<SaveRequest>> WriteBatch(AgentLocation agent, IReadOnlyList<SaveRequest> items) =>
+        new CredentialService(State).SaveMany(agent, items, Cancellation);
+
+    private void Acknowledge(AgentLocation agent, IReadOnlyList<SaveRequest> written)
+    {
         if (PassThru)
         {
-            WriteObject(ReadProfile(agent, profileId));
+            WriteObject(ReadProfiles(agent, written.Select(i => i.ProfileId)).Where(p => p is not null), enumerateCollection: true);
         }
     }
+
+    private PipelineBatches<SaveRequest> Pending => Queue<SaveRequest>(WriteBatch, Acknowledge, ItemTarget);
+
+    private static object ItemTarget(SaveRequest item) => item.ProfileId;
 }

@@ -1,6 +1,8 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Moltbot.Completers;
+using Moltbot.Core.Agents;
 using Moltbot.Core.Profiles;
 using Moltbot.Models;
 
@@ -11,7 +13,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotAuthOrder", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = SetSet)]
 [OutputType(typeof(MoltbotAuthOrder))]
-public sealed class SetMoltbotAuthOrderCommand : MoltbotWriteCmdlet
+public sealed class SetMoltbotAuthOrderCommand : MoltbotBatchWriteCmdlet
 {
     private const string SetSet = "Set";
     private const string ClearSet = "Clear";
@@ -71,15 +73,30 @@ public sealed class SetMoltbotAuthOrderCommand : MoltbotWriteCmdlet
             return;
         }
 
-        var agent = ResolveAgent(Agent);
+        var agent = BatchAgent(Agent);
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", what))
         {
             return;
         }
-        var result = service.SetAgentOrder(agent, provider, ids, Cancellation);
+        // Several orders piped for one agent are one locked update of its store.
+        Pending.Enqueue(agent, new OrderRequest(provider, ids));
+    }
+
+    private IReadOnlyList<BatchOutcome<OrderRequest>> WriteBatch(AgentLocation agent, IReadOnlyList<OrderRequest> items) =>
+        new CredentialService(State).SetAgentOrders(agent, items, Cancellation);
+
+    private void Acknowledge(AgentLocation agent, IReadOnlyList<OrderRequest> written)
+    {
         if (PassThru)
         {
-            WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = provider, ProfileId = result.ToArray(), Path = agent.Store.Location });
+            foreach (var item in written)
+            {
+                WriteObject(new MoltbotAuthOrder { Agent = agent.Id, Scope = "Agent", Provider = item.Provider, ProfileId = item.ProfileIds.ToArray(), Path = agent.Store.Location });
+            }
         }
     }
+
+    private PipelineBatches<OrderRequest> Pending => Queue<OrderRequest>(WriteBatch, Acknowledge, ItemTarget);
+
+    private static object ItemTarget(OrderRequest item) => item.Provider;
 }

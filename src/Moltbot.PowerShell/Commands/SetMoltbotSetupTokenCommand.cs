@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
+using Moltbot.Core.Agents;
 using System.Security;
 using Moltbot.Completers;
 using Moltbot.Core;
@@ -14,7 +17,7 @@ namespace Moltbot.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MoltbotSetupToken", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(MoltbotAuthProfile))]
-public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
+public sealed class SetMoltbotSetupTokenCommand : MoltbotBatchWriteCmdlet
 {
     /// <summary>The token, as a SecureString (type it at the masked prompt, or pipe it in).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -56,22 +59,38 @@ public sealed class SetMoltbotSetupTokenCommand : MoltbotWriteCmdlet
         // The lifetime is checked before anything else is read: in the past, under a minute, or past 9999-12-31 is refused.
         DateTimeOffset? expires = ExpiresIn is { } lifetime ? TokenExpiry.ExpiresAt(lifetime, now) : null;
         var token = SecretText.ValidateToken(provider, Plain(Token));
-        var agent = ResolveAgent(Agent);
-        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.Token);
+        var agent = BatchAgent(Agent);
+        var profileId = PastedProfileId(agent, provider, ProfileId, CredentialType.Token, Snapshot);
 
-        var exists = agent.LoadStore()?.Contains(profileId) ?? false;
-        var action = (exists ? "Replace the token of" : "Store a token as") + $" profile '{profileId}'" +
+        // The store is read to word the message only when the message is shown or asked (-WhatIf, -Confirm).
+        var verb = !ShouldProcessWillShow() ? "Store the token of"
+            : (Snapshot(agent)?.Contains(profileId) ?? false) || Pending.IsQueued(agent, i => i.ProfileId == profileId) ? "Replace the token of" : "Store a token as";
+        var action = verb + $" profile '{profileId}'" +
                      (expires is { } x ? $" (expires {x.LocalDateTime:yyyy-MM-dd HH:mm})" : " (does not expire)");
         if (!ShouldProcess($"agent '{agent.Id}' ({agent.Store.Location})", action))
         {
             return;
         }
         WriteVerbose($"Storing a {token.Length}-character token for provider '{provider}' as '{profileId}' in {agent.Store.Location}.");
-        new CredentialService(State).SaveToken(agent, provider, profileId, token, expires, Cancellation);
-        WriteVerbose($"Recorded auth.profiles['{profileId}'] = {{ provider: '{provider}', mode: 'token' }} in {State.Paths.ConfigPath}.");
+        Pending.Enqueue(agent, SaveRequest.Token(provider, profileId, token, expires));
+    }
+
+    private IReadOnlyList<BatchOutcome<SaveRequest>> WriteBatch(AgentLocation agent, IReadOnlyList<SaveRequest> items) =>
+        new CredentialService(State).SaveMany(agent, items, Cancellation);
+
+    private void Acknowledge(AgentLocation agent, IReadOnlyList<SaveRequest> written)
+    {
+        foreach (var item in written)
+        {
+            WriteVerbose($"Recorded auth.profiles['{item.ProfileId}'] = {{ provider: '{item.Provider}', mode: 'token' }} in {State.Paths.ConfigPath}.");
+        }
         if (PassThru)
         {
-            WriteObject(ReadProfile(agent, profileId));
+            WriteObject(ReadProfiles(agent, written.Select(i => i.ProfileId)).Where(p => p is not null), enumerateCollection: true);
         }
     }
+
+    private PipelineBatches<SaveRequest> Pending => Queue<SaveRequest>(WriteBatch, Acknowledge, ItemTarget);
+
+    private static object ItemTarget(SaveRequest item) => item.ProfileId;
 }
