@@ -74,7 +74,7 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotBatchWriteCmdlet
         }
         if (agent is null)
         {
-            ReportItemError(NotFound(profileId), profileId);
+            WriteMoltbotError(NotFound(profileId), profileId); // non-terminating, as it always was
             return;
         }
         var shows = ShouldProcessWillShow(Force);
