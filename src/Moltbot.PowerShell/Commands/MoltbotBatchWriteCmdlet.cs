@@ -34,6 +34,8 @@ public abstract class MoltbotBatchWriteCmdlet : MoltbotWriteCmdlet
     internal interface IFlushable
     {
         void FlushAll();
+
+        void FlushDue();
     }
 
     /// <summary>The queue of this command's items (one per command), made on first use with the cmdlet's write and acknowledgement.</summary>
@@ -47,6 +49,30 @@ public abstract class MoltbotBatchWriteCmdlet : MoltbotWriteCmdlet
     }
 
     internal override bool ItemErrorsAreNonTerminating => true;
+
+    /// <summary>Whether -Force skips this cmdlet's confirmation (Remove-MoltbotAuthProfile).</summary>
+    internal virtual bool Forced => false;
+
+    /// <summary>
+    /// As each item arrives: the batches whose oldest item has waited too long are written; and when this item will
+    /// ask a person (-Confirm, or a $ConfirmPreference that prompts), everything queued is written first, so that
+    /// nothing waits on an answer.
+    /// </summary>
+    internal override void BeforeItem()
+    {
+        if (_queue is null)
+        {
+            return;
+        }
+        if (!WhatIfRequested && ShouldProcessWillShow(Forced))
+        {
+            _queue.FlushAll();
+        }
+        else
+        {
+            _queue.FlushDue();
+        }
+    }
 
     /// <summary>
     /// The agent -Agent names (or the default agent), looked up once per name for the whole pipe: the same object for
@@ -170,6 +196,12 @@ internal sealed class PipelineBatches<TItem> : MoltbotBatchWriteCmdlet.IFlushabl
         {
             Flush(batch);
         }
+        FlushDue();
+    }
+
+    /// <summary>Writes every batch when the oldest queued item has waited <see cref="WriteBatchLimits.MaxWaitMilliseconds"/>.</summary>
+    public void FlushDue()
+    {
         if (_pending.Count > 0 && _pending.Max(b => b.Age.ElapsedMilliseconds) >= WriteBatchLimits.MaxWaitMilliseconds)
         {
             FlushAll();

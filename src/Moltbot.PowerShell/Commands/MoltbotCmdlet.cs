@@ -48,6 +48,7 @@ public abstract class MoltbotCmdlet : PSCmdlet
     {
         try
         {
+            BeforeItem();
             ProcessItem();
             ReportLegacyImports();
         }
@@ -67,6 +68,11 @@ public abstract class MoltbotCmdlet : PSCmdlet
     }
 
     protected abstract void ProcessItem();
+
+    /// <summary>Runs before each <see cref="ProcessItem"/> (the batched setters write what is due there).</summary>
+    internal virtual void BeforeItem()
+    {
+    }
 
     /// <summary>
     /// Whether a failure of one piped item is non-terminating (the batched setters); without pipeline input it stops

@@ -19,6 +19,8 @@ public sealed class RemoveMoltbotAuthProfileCommand : MoltbotBatchWriteCmdlet
 {
     internal override string GatewayOperation => "logout";
 
+    internal override bool Forced => Force;
+
     /// <summary>The profile id; a short id (<c>team</c>) means the one <c>&lt;provider&gt;:team</c> that is stored.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ProfileIdCompleter))]
