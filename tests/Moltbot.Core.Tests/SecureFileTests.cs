@@ -213,8 +213,8 @@ public sealed class SecureFileTests : IDisposable
     [Fact]
     public void WriteAtomic_DeletesTheTempFilesOfDeadWritersOnly()
     {
+        // The first write of this (fresh) target in this process sweeps (TempSweeper: once per target per interval).
         var path = _tmp.Combine("auth-profiles.json");
-        SecureFile.WriteAtomic(path, "{}"u8.ToArray());
         var deadPid = DeadPid();
         var orphan = $"{path}.moltbot-{deadPid}-{Guid.NewGuid():N}.tmp";
         var live = $"{path}.moltbot-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
