@@ -350,6 +350,7 @@ public static class SecureFile
                 // A file renamed over keeps the temp file's 0600; repair a target someone widened before us.
                 File.SetUnixFileMode(target, FileMode600);
             }
+            AtomicWriteObserver?.Invoke(target);
         }
         finally
         {
@@ -366,6 +367,9 @@ public static class SecureFile
             }
         }
     }
+
+    /// <summary>Test hook: told the target of every completed <see cref="WriteAtomic"/> (tests count the writes of their own files).</summary>
+    internal static event Action<string>? AtomicWriteObserver;
 
     private const string TempMarker = ".moltbot-";
 
