@@ -510,7 +510,10 @@ internal sealed class TempSweeper
     private readonly Func<string, int> _sweep;
 
     /// <param name="interval">How long after a sweep of a target the next one is due.</param>
-    /// <param name="clock">Monotonic ticks (<see cref="System.Diagnostics.Stopwatch"/> ticks by default; injectable for tests).</param>
+    /// <param name="clock">
+    /// Monotonic time: <see cref="System.Diagnostics.Stopwatch"/> ticks by default; an injected clock (tests) counts
+    /// <see cref="TimeSpan"/> ticks.
+    /// </param>
     /// <param name="sweep">The sweep itself (<see cref="SecureFile.SweepOrphanedTemps"/> by default).</param>
     public TempSweeper(TimeSpan interval, Func<long>? clock = null, Func<string, int>? sweep = null)
     {
