@@ -213,8 +213,8 @@ public sealed class SecureFileTests : IDisposable
     [Fact]
     public void WriteAtomic_DeletesTheTempFilesOfDeadWritersOnly()
     {
+        // The first write of this (fresh) target in this process sweeps (TempSweeper: once per target per interval).
         var path = _tmp.Combine("auth-profiles.json");
-        SecureFile.WriteAtomic(path, "{}"u8.ToArray());
         var deadPid = DeadPid();
         var orphan = $"{path}.moltbot-{deadPid}-{Guid.NewGuid():N}.tmp";
         var live = $"{path}.moltbot-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
@@ -246,6 +246,14 @@ public sealed class SecureFileTests : IDisposable
     }
 
     /// <summary>The pid of a process that has exited (and been reaped).</summary>
+    /// <summary>A temp file of <paramref name="target"/> as a writer killed before its rename leaves it (a dead pid); its path.</summary>
+    internal static string WriteOrphanTemp(string target)
+    {
+        var orphan = $"{target}.moltbot-{DeadPid()}-{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(orphan, "partial");
+        return orphan;
+    }
+
     private static int DeadPid()
     {
         var start = OperatingSystem.IsWindows() ? new ProcessStartInfo("cmd.exe", "/c exit") : new ProcessStartInfo("true");

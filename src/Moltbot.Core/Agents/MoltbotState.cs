@@ -45,6 +45,15 @@ public sealed class MoltbotState
     public void Refresh() => _config = null;
 
     /// <summary>
+    /// Takes <paramref name="latest"/> (the config as a locked update has just left it: read inside the lock, then
+    /// written or not) as the cached config instead of reading the file again; null forgets the cache.
+    /// </summary>
+    internal void Refresh(OpenClawConfig? latest) => _config = latest;
+
+    /// <summary>The config read so far, or null when none has been read since the last <see cref="Refresh()"/>.</summary>
+    internal OpenClawConfig? CachedConfig => _config;
+
+    /// <summary>
     /// Which storage era this state dir is in, from its files (openclaw-sqlite.md 3), detected once per state object.
     /// Throws a typed error for a layout OpenClaw itself would refuse or a schema newer than this module knows.
     /// </summary>

@@ -23,13 +23,46 @@ public sealed record AgentEntry(string Id, string? Name, bool IsDefault, string?
 /// </summary>
 public sealed class OpenClawConfig
 {
-    private OpenClawConfig(string path, JsonObject root, bool exists, bool hadComments)
+    private OpenClawConfig(string path, JsonObject root, bool exists, bool hadComments, byte[]? bytes = null)
     {
         Path = path;
         Root = root;
         Exists = exists;
         HadComments = hadComments;
+        _bytes = bytes;
     }
+
+    /// <summary>The file's bytes as read or last written by this object (null: there was no file).</summary>
+    private byte[]? _bytes;
+
+    /// <summary>
+    /// The change flag (issue 16): every member that writes the document sets it when it changed something, so that
+    /// <see cref="Update{T}"/> writes only then, without serialising the config before and after.
+    /// </summary>
+    internal bool Changed { get; private set; }
+
+    /// <summary>Says that the document was changed (for code that writes <see cref="Root"/> itself).</summary>
+    internal void MarkChanged() => Changed = true;
+
+    /// <summary>
+    /// Whether the file still holds exactly what this object was read from or last wrote (its bytes, compared: no stat
+    /// heuristics). Lets a caller trust a config read earlier without parsing the file again. False when it cannot be read.
+    /// </summary>
+    internal bool MatchesFile()
+    {
+        try
+        {
+            var now = SecureFile.ReadAllBytesOrNull(Path);
+            return _bytes is null ? now is null && !Exists : now is not null && now.AsSpan().SequenceEqual(_bytes);
+        }
+        catch (Exception ex) when (ex is MoltbotException or System.IO.IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Test hook: also serialise before and after each change and fail when the change flag missed one. Set by the test assembly only.</summary>
+    internal static bool VerifyChangeTracking { get; set; }
 
     public string Path { get; }
 
@@ -86,12 +119,13 @@ public sealed class OpenClawConfig
         {
             throw Unreadable(path, "its \"auth\" is not an object");
         }
-        return new OpenClawConfig(path, root, exists: true, hadComments: text.Contains("//", StringComparison.Ordinal) || text.Contains("/*", StringComparison.Ordinal));
+        return new OpenClawConfig(path, root, exists: true, hadComments: text.Contains("//", StringComparison.Ordinal) || text.Contains("/*", StringComparison.Ordinal), bytes);
     }
 
     /// <summary>
     /// Runs <paramref name="change"/> on the config as it is now, under a lock (<c>openclaw.json.lock</c>, honoured by
-    /// Moltbot processes), and writes it back atomically when the change returns true.
+    /// Moltbot processes), and writes it back atomically when the change returns true and changed the document (its
+    /// change flag: one parse and at most one serialisation per update).
     /// </summary>
     public static T Update<T>(string path, Func<OpenClawConfig, T> change, Func<T, bool> changed, FileLockOptions? lockOptions = null, CancellationToken cancellationToken = default)
     {
@@ -99,9 +133,13 @@ public sealed class OpenClawConfig
         PathTrust.EnsureTrustedForWrite(path, "OpenClaw config");
         using var configLock = FileLock.Acquire(path, lockOptions, cancellationToken);
         var config = Load(path);
-        var before = JsonFile.Serialize(config.Root);
+        var before = VerifyChangeTracking ? JsonFile.Serialize(config.Root) : null;
         var result = change(config);
-        if (changed(result) && !string.Equals(before, JsonFile.Serialize(config.Root), StringComparison.Ordinal))
+        if (before is not null && !config.Changed && !string.Equals(before, JsonFile.Serialize(config.Root), StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"A change to {path} was made without the config's change flag.");
+        }
+        if (changed(result) && config.Changed)
         {
             config.Save();
         }
@@ -112,7 +150,10 @@ public sealed class OpenClawConfig
     {
         try
         {
-            SecureFile.WriteAtomic(Path, JsonFile.SerializeToUtf8(Root));
+            var bytes = JsonFile.SerializeToUtf8(Root);
+            SecureFile.WriteAtomic(Path, bytes);
+            _bytes = bytes;
+            Changed = false;
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
@@ -201,6 +242,7 @@ public sealed class OpenClawConfig
             agents["list"] = list;
         }
         list.Add(entry);
+        Changed = true;
     }
 
     /// <summary>Replaces the <c>agents.list</c> entry of an id; returns false when there is none.</summary>
@@ -212,7 +254,11 @@ public sealed class OpenClawConfig
             {
                 if (list[i] is JsonObject existing && Str(existing["id"]) is { } id && AgentId.Normalize(id) == agentId)
                 {
-                    list[i] = entry;
+                    if (!JsonNode.DeepEquals(existing, entry))
+                    {
+                        list[i] = entry;
+                        Changed = true;
+                    }
                     return true;
                 }
             }
@@ -236,6 +282,7 @@ public sealed class OpenClawConfig
                 removed = true;
             }
         }
+        Changed |= removed;
         return removed;
     }
 
@@ -265,6 +312,10 @@ public sealed class OpenClawConfig
     /// </summary>
     public bool UpsertAuthProfile(string profileId, string provider, CredentialType mode, string? email = null)
     {
+        if (HasAuthProfile(profileId, provider, mode, email))
+        {
+            return false;
+        }
         var auth = AuthNode(create: true)!;
         var profiles = auth["profiles"] as JsonObject;
         if (profiles is null)
@@ -284,8 +335,22 @@ public sealed class OpenClawConfig
         {
             profiles[profileId] = entry;
         }
-        return !JsonNode.DeepEquals(before, entry);
+        var changed = !JsonNode.DeepEquals(before, entry);
+        Changed |= changed;
+        return changed;
     }
+
+    /// <summary>
+    /// Whether <c>auth.profiles[id]</c> already holds what <see cref="UpsertAuthProfile"/> would write (the one rule
+    /// both use): an object with that <c>provider</c> and <c>mode</c>, and that <c>email</c> when one is given.
+    /// </summary>
+    public bool HasAuthProfile(string profileId, string provider, CredentialType mode, string? email = null) =>
+        AuthNode(create: false)?["profiles"] is JsonObject profiles && profiles[profileId] is JsonObject entry
+        && IsString(entry["provider"], provider) && IsString(entry["mode"], mode.ToWireName())
+        && (string.IsNullOrEmpty(email) || IsString(entry["email"], email));
+
+    private static bool IsString(JsonNode? node, string value) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && string.Equals(v.GetValue<string>(), value, StringComparison.Ordinal);
 
     /// <summary>
     /// Merges a login's settings into <c>models.providers[provider]</c>: <c>baseUrl</c> is replaced, every other key is
@@ -303,6 +368,7 @@ public sealed class OpenClawConfig
         {
             models = new JsonObject();
             Root["models"] = models;
+            Changed = true;
         }
         if (models["providers"] is { } p && p is not JsonObject)
         {
@@ -313,6 +379,7 @@ public sealed class OpenClawConfig
         {
             providers = new JsonObject();
             models["providers"] = providers;
+            Changed = true;
         }
         var before = providers[provider]?.DeepClone();
         if (before is not null && before is not JsonObject)
@@ -331,7 +398,9 @@ public sealed class OpenClawConfig
         {
             providers[provider] = entry;
         }
-        return !JsonNode.DeepEquals(before, entry);
+        var changed = !JsonNode.DeepEquals(before, entry);
+        Changed |= changed;
+        return changed;
     }
 
     /// <summary>
@@ -344,13 +413,20 @@ public sealed class OpenClawConfig
         {
             return false;
         }
-        var before = Str(entry["email"]);
+        var before = entry["email"];
         if (string.IsNullOrEmpty(email))
         {
-            return entry.Remove("email");
+            var removed = entry.Remove("email");
+            Changed |= removed;
+            return removed;
+        }
+        if (IsString(before, email))
+        {
+            return false;
         }
         entry["email"] = email;
-        return before != email;
+        Changed = true;
+        return true;
     }
 
     /// <summary>
@@ -416,6 +492,7 @@ public sealed class OpenClawConfig
                 }
             }
         }
+        Changed |= changed;
         return changed;
     }
 
@@ -458,7 +535,16 @@ public sealed class OpenClawConfig
     /// <summary>Sets or (with an empty list) removes <c>auth.order[provider]</c>.</summary>
     public void SetAuthOrder(string provider, IEnumerable<string>? profileIds)
     {
-        var ids = AuthProfileStore.NormalizeIdList(profileIds);
+        var before = AuthNode(create: false)?["order"]?.DeepClone(); // a few short lists
+        SetAuthOrderCore(provider, AuthProfileStore.NormalizeIdList(profileIds));
+        if (!JsonNode.DeepEquals(before, AuthNode(create: false)?["order"]))
+        {
+            Changed = true;
+        }
+    }
+
+    private void SetAuthOrderCore(string provider, List<string> ids)
+    {
         var auth = AuthNode(create: ids.Count > 0);
         if (auth is null)
         {
@@ -501,6 +587,7 @@ public sealed class OpenClawConfig
         }
         auth = new JsonObject();
         Root["auth"] = auth;
+        Changed = true;
         return auth;
     }
 

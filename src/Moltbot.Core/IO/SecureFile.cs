@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace Moltbot.Core.IO;
 
@@ -334,7 +335,7 @@ public static class SecureFile
         var target = ResolveFinalTarget(path);
         var dir = Path.GetDirectoryName(target) ?? throw new IOException($"{path} has no folder");
         EnsureDirectory(dir);
-        SweepOrphanedTemps(target);
+        SweepOrphanedTempsIfDue(target);
         var temp = TempPathFor(target);
         try
         {
@@ -349,6 +350,7 @@ public static class SecureFile
                 // A file renamed over keeps the temp file's 0600; repair a target someone widened before us.
                 File.SetUnixFileMode(target, FileMode600);
             }
+            AtomicWriteObserver?.Invoke(target);
         }
         finally
         {
@@ -366,6 +368,9 @@ public static class SecureFile
         }
     }
 
+    /// <summary>Test hook: told the target of every completed <see cref="WriteAtomic"/> (tests count the writes of their own files).</summary>
+    internal static event Action<string>? AtomicWriteObserver;
+
     private const string TempMarker = ".moltbot-";
 
     /// <summary>
@@ -374,6 +379,16 @@ public static class SecureFile
     /// </summary>
     internal static string TempPathFor(string path) =>
         path + TempMarker + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N") + ".tmp";
+
+    /// <summary>
+    /// The one rule for when a writer sweeps (<see cref="SweepOrphanedTemps"/>): once per target file per process per
+    /// <see cref="TempSweeper.DefaultInterval"/>, at its first write (or lock) there, not on every write: a killed writer's
+    /// temp file is harmless and never read, so it need not go at once, and a directory enumeration per write is not free.
+    /// </summary>
+    internal static TempSweeper Sweeper { get; } = new(TempSweeper.DefaultInterval);
+
+    /// <summary><see cref="SweepOrphanedTemps"/> when <see cref="Sweeper"/> says it is due for <paramref name="path"/>; else 0 at once.</summary>
+    public static int SweepOrphanedTempsIfDue(string path) => Sweeper.SweepIfDue(path);
 
     /// <summary>
     /// Deletes the temp files of <paramref name="path"/> (<see cref="TempPathFor"/>) whose process is gone: what a writer
@@ -478,5 +493,60 @@ public static class SecureFile
             current = next;
         }
         return current;
+    }
+}
+
+/// <summary>
+/// Decides when the temp files of a target are swept: the first time a process writes (or locks) it, then at most once
+/// per interval. Keyed by the target's full path, so each target's own temp files are swept by the same rule as before.
+/// </summary>
+internal sealed class TempSweeper
+{
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(60);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _last = new(StringComparer.Ordinal);
+    private readonly long _intervalTicks;
+    private readonly Func<long> _clock;
+    private readonly Func<string, int> _sweep;
+
+    /// <param name="interval">How long after a sweep of a target the next one is due.</param>
+    /// <param name="clock">
+    /// Monotonic time: <see cref="System.Diagnostics.Stopwatch"/> ticks by default; an injected clock (tests) counts
+    /// <see cref="TimeSpan"/> ticks.
+    /// </param>
+    /// <param name="sweep">The sweep itself (<see cref="SecureFile.SweepOrphanedTemps"/> by default).</param>
+    public TempSweeper(TimeSpan interval, Func<long>? clock = null, Func<string, int>? sweep = null)
+    {
+        _clock = clock ?? System.Diagnostics.Stopwatch.GetTimestamp;
+        _intervalTicks = clock is null ? (long)(interval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency) : interval.Ticks;
+        _sweep = sweep ?? SecureFile.SweepOrphanedTemps;
+    }
+
+    /// <summary>How many sweeps this sweeper has run (each one enumerates a folder).</summary>
+    public int Sweeps => Volatile.Read(ref _sweeps);
+
+    private int _sweeps;
+
+    /// <summary>Sweeps the temp files of <paramref name="path"/> when due; returns how many were deleted (0 when not due).</summary>
+    public int SweepIfDue(string path)
+    {
+        var key = Path.GetFullPath(path);
+        var now = _clock();
+        while (true)
+        {
+            if (_last.TryGetValue(key, out var last))
+            {
+                if (now - last < _intervalTicks || !_last.TryUpdate(key, now, last))
+                {
+                    return 0; // swept lately, or another thread of this process sweeps it right now
+                }
+            }
+            else if (!_last.TryAdd(key, now))
+            {
+                continue;
+            }
+            Interlocked.Increment(ref _sweeps);
+            return _sweep(path);
+        }
     }
 }

@@ -91,7 +91,23 @@ public static class JsonFile
         }
     }
 
-    public static byte[] SerializeToUtf8(JsonNode? node) => Utf8NoBom.GetBytes(Serialize(node));
+    public static byte[] SerializeToUtf8(JsonNode? node)
+    {
+        if (Environment.NewLine != "\n")
+        {
+            return Utf8NoBom.GetBytes(Serialize(node)); // Windows: the writer's CRLF indentation is turned into LF
+        }
+        // One pass: the writer's UTF-8 plus the final newline, without a round trip through a string (issue 16).
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = Pretty.Encoder, MaxDepth = Pretty.MaxDepth }))
+        {
+            Write(writer, node);
+        }
+        var bytes = new byte[buffer.WrittenCount + 1];
+        buffer.WrittenSpan.CopyTo(bytes);
+        bytes[^1] = (byte)'\n';
+        return bytes;
+    }
 
     /// <summary>Decodes UTF-8 bytes strictly, dropping a leading BOM if a hand edit added one.</summary>
     public static string DecodeUtf8(byte[] bytes)

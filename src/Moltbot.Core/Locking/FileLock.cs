@@ -133,8 +133,9 @@ public sealed class FileLock : IDisposable
             var content = kind == FileKindValue.Missing ? BuildContent() : null;
             if (content is not null && TryCreate(lockPath, content))
             {
-                // A holder killed while publishing its lock leaves its temp file, never the lock: clear those of dead pids.
-                SecureFile.SweepOrphanedTemps(lockPath);
+                // A holder killed while publishing its lock leaves its temp file, never the lock: clear those of dead pids
+                // (by the one sweep rule: once per lock per process per interval, not after every acquisition).
+                SecureFile.SweepOrphanedTempsIfDue(lockPath);
                 return new FileLock(lockPath, content, waited.Elapsed, options.StaleAfter);
             }
 

@@ -115,12 +115,27 @@ public sealed partial class CredentialService
     }
 
     /// <summary>Adds or updates <c>auth.profiles[id]</c> in openclaw.json (OpenClaw's <c>applyAuthProfileConfig</c>).</summary>
+    /// <remarks>
+    /// No lock and no write when the config this state has already read holds the entry as it would be written and the
+    /// file still holds exactly those bytes (a re-upsert of a key). Otherwise the locked update decides again on the file
+    /// as it is inside the lock, and the config it leaves (written or not) becomes this state's, so the next call need not
+    /// parse the file again.
+    /// </remarks>
     public void RecordInConfig(string profileId, string provider, CredentialType type, string? email, CancellationToken cancellationToken = default)
     {
+        if (_state.CachedConfig is { } known && known.HasAuthProfile(profileId, provider, type, email) && known.MatchesFile())
+        {
+            return;
+        }
+        OpenClawConfig? latest = null;
         OpenClawConfig.Update(_state.Paths.ConfigPath,
-            config => config.UpsertAuthProfile(profileId, provider, type, email),
+            config =>
+            {
+                latest = config;
+                return config.UpsertAuthProfile(profileId, provider, type, email);
+            },
             changed => changed, _lockOptions, cancellationToken);
-        _state.Refresh();
+        _state.Refresh(latest);
     }
 
     /// <summary>

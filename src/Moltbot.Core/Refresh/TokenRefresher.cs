@@ -415,6 +415,7 @@ public sealed class TokenRefresher
         if (cli is not null)
         {
             cli.Tokens.MergeInto(current.Node);
+            store.MarkChanged(current);
             return new Outcome
             {
                 Source = AccessTokenSource.Peer,
@@ -430,6 +431,7 @@ public sealed class TokenRefresher
         // the store update that holds the lock, and the stop is reported afterwards (GetAccessToken).
         var tokens = RefreshAtProvider(current, cancellationToken);
         tokens.MergeInto(current.Node);
+        store.MarkChanged(current);
         return new Outcome
         {
             Source = AccessTokenSource.Refreshed,
@@ -470,6 +472,7 @@ public sealed class TokenRefresher
             {
                 var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);
                 cli.Tokens.MergeInto(current.Node);
+                latest.MarkChanged(current);
                 return new Outcome
                 {
                     Source = AccessTokenSource.Peer,
@@ -489,6 +492,7 @@ public sealed class TokenRefresher
         {
             var current = latest.Get(profileId) ?? throw NotFound(agent, profileId);
             tokens.MergeInto(current.Node);
+            latest.MarkChanged(current);
             return new Outcome
             {
                 Source = AccessTokenSource.Refreshed,
@@ -585,6 +589,7 @@ public sealed class TokenRefresher
                         if (IsCopy(copy, provider, oldRefresh) && store.SourceOf(copy.Id) is not { Inherited: true })
                         {
                             tokens.MergeInto(copy.Node);
+                            store.MarkChanged(copy);
                             n++;
                         }
                     }

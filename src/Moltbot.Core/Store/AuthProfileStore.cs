@@ -22,6 +22,55 @@ public sealed class AuthProfileStore
 
     internal JsonObject Root { get; }
 
+    // The change flag (issue 16): every member that writes the document says which part it changed, so that an update
+    // writes only when something changed, and in era B only the file whose part changed, without serialising the whole
+    // store before and after. Code that writes a profile's node in place (a token refresh merging its answer) says so
+    // through MarkChanged(StoredProfile).
+    private bool _profilesChanged;
+    private bool _stateChanged;
+
+    /// <summary>Era B: the <c>auth-profiles.json</c> as read held order/lastGood/usageStats of its own (moved to the state file by the next write of it).</summary>
+    private bool _profilesFileHasStateKeys;
+
+    /// <summary>Whether the document was changed since it was read (or since <see cref="AcceptChanges"/>).</summary>
+    internal bool Changed => _profilesChanged || _stateChanged;
+
+    /// <summary>Whether <c>profiles</c> or another key of the store file (not order/lastGood/usageStats) was changed.</summary>
+    internal bool ProfilesChanged => _profilesChanged;
+
+    /// <summary>Whether order, lastGood or usageStats was changed.</summary>
+    internal bool StateChanged => _stateChanged;
+
+    /// <summary>Era B: whether the store file must be written too when only the state changed (it still holds state keys).</summary>
+    internal bool ProfilesFileHoldsState => _profilesFileHasStateKeys;
+
+    /// <summary>Says that a profile's node was written in place (<see cref="StoredProfile.Node"/>), outside <see cref="Set"/>.</summary>
+    internal void MarkChanged(StoredProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        _profilesChanged = true;
+    }
+
+    /// <summary>Forgets the change flags (the document as it is now is what the files hold).</summary>
+    internal void AcceptChanges()
+    {
+        _profilesChanged = false;
+        _stateChanged = false;
+        _profilesFileHasStateKeys = false;
+    }
+
+    private void MarkChanged(string key)
+    {
+        if (Array.IndexOf(StateKeys, key) >= 0)
+        {
+            _stateChanged = true;
+        }
+        else
+        {
+            _profilesChanged = true;
+        }
+    }
+
     private Dictionary<string, StoreSource>? _sources;
     private StoreSource? _defaultSource;
     private List<string>? _warnings;
@@ -57,6 +106,7 @@ public sealed class AuthProfileStore
     /// </summary>
     internal void AttachState(JsonObject state)
     {
+        _profilesFileHasStateKeys = Array.Exists(StateKeys, Root.ContainsKey);
         var rest = new JsonObject();
         foreach (var (key, value) in state)
         {
@@ -83,8 +133,11 @@ public sealed class AuthProfileStore
         StateDocument = rest;
     }
 
-    /// <summary>Splits the in-memory document into the store file and the state file (era B).</summary>
-    internal (JsonObject Profiles, JsonObject? State) SplitForWrite()
+    /// <summary>
+    /// Splits the in-memory document into the store file and the state file (era B). Without
+    /// <paramref name="includeState"/> the state document is not built (null: the caller writes only the store file).
+    /// </summary>
+    internal (JsonObject Profiles, JsonObject? State) SplitForWrite(bool includeState = true)
     {
         if (StateDocument is null)
         {
@@ -97,6 +150,10 @@ public sealed class AuthProfileStore
             {
                 profiles[key] = value?.DeepClone();
             }
+        }
+        if (!includeState)
+        {
+            return (profiles, null);
         }
         var state = new JsonObject { ["version"] = StateDocument["version"]?.DeepClone() ?? Version };
         foreach (var (key, value) in StateDocument)
@@ -189,16 +246,23 @@ public sealed class AuthProfileStore
     public bool Contains(string profileId) => Get(profileId) is not null;
 
     /// <summary>Puts a credential under <paramref name="profileId"/>, replacing what was there (as OpenClaw's upsert does).</summary>
+    /// <remarks>Putting what is there already (equal JSON) changes nothing: the store is then not written.</remarks>
     public void Set(string profileId, JsonObject credential)
     {
-        if (credential.Parent is not null)
+        var profiles = ProfilesNode;
+        if (!(profiles[profileId] is JsonObject existing && JsonNode.DeepEquals(existing, credential)))
         {
-            credential = (JsonObject)credential.DeepClone();
+            if (credential.Parent is not null)
+            {
+                credential = (JsonObject)credential.DeepClone();
+            }
+            profiles[profileId] = credential;
+            _profilesChanged = true;
         }
-        ProfilesNode[profileId] = credential;
         if (Root["version"] is null)
         {
             Root["version"] = Version;
+            _profilesChanged = true;
         }
     }
 
@@ -212,6 +276,7 @@ public sealed class AuthProfileStore
         {
             return false;
         }
+        _profilesChanged = true;
         RemoveReferences(profileId);
         return true;
     }
@@ -281,6 +346,7 @@ public sealed class AuthProfileStore
         {
             changed = true;
         }
+        _stateChanged |= changed;
         return changed;
     }
 
@@ -327,6 +393,16 @@ public sealed class AuthProfileStore
     public void SetOrder(string provider, IEnumerable<string>? profileIds)
     {
         var ids = NormalizeIdList(profileIds);
+        var before = Root["order"]?.DeepClone(); // a few short lists: what tells a real change from setting the same order
+        SetOrderCore(provider, ids);
+        if (!JsonNode.DeepEquals(before, Root["order"]))
+        {
+            _stateChanged = true;
+        }
+    }
+
+    private void SetOrderCore(string provider, List<string> ids)
+    {
         var order = Root["order"] as JsonObject;
         if (order is not null)
         {
@@ -362,6 +438,9 @@ public sealed class AuthProfileStore
 
     public AuthProfileStore Clone() => new((JsonObject)Root.DeepClone())
     {
+        _profilesChanged = _profilesChanged,
+        _stateChanged = _stateChanged,
+        _profilesFileHasStateKeys = _profilesFileHasStateKeys,
         StateDocument = (JsonObject?)StateDocument?.DeepClone(),
         _sources = _sources is null ? null : new Dictionary<string, StoreSource>(_sources, StringComparer.Ordinal),
         _defaultSource = _defaultSource,
@@ -395,6 +474,7 @@ public sealed class AuthProfileStore
         }
         var created = new JsonObject();
         Root[key] = created;
+        MarkChanged(key);
         return created;
     }
 

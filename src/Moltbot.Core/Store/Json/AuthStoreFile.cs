@@ -73,13 +73,29 @@ public static class AuthStoreFile
     /// Writes the store atomically (0600, folder 0700). In the two-file layout, order/lastGood/usageStats go to
     /// <c>auth-state.json</c> and the store keeps the rest. Callers hold the store lock.
     /// </summary>
-    public static void Save(string path, AuthProfileStore store)
+    public static void Save(string path, AuthProfileStore store) => Save(path, store, onlyChangedParts: false);
+
+    /// <summary>
+    /// <see cref="Save(string, AuthProfileStore)"/>; with <paramref name="onlyChangedParts"/>, in the two-file layout only
+    /// the file whose part changed is written (the store file also when it is missing or still holds state keys of its
+    /// own, which the state file's write must not leave behind to win again). Each file written is serialised once.
+    /// </summary>
+    internal static void Save(string path, AuthProfileStore store, bool onlyChangedParts)
     {
-        var (profiles, state) = store.SplitForWrite();
         var statePath = StatePathFor(path);
+        var writeState = !onlyChangedParts || store.StateChanged;
+        var writeProfiles = !onlyChangedParts || !store.UsesStateFile || store.ProfilesChanged || store.ProfilesFileHoldsState || !File.Exists(path);
+        var (profiles, state) = store.SplitForWrite(includeState: writeState);
         try
         {
-            SecureFile.WriteAtomic(path, JsonFile.SerializeToUtf8(profiles));
+            if (writeProfiles)
+            {
+                SecureFile.WriteAtomic(path, JsonFile.SerializeToUtf8(profiles));
+            }
+            if (!writeState)
+            {
+                return;
+            }
             if (state is not null)
             {
                 SecureFile.WriteAtomic(statePath, JsonFile.SerializeToUtf8(state));
@@ -95,6 +111,12 @@ public static class AuthStoreFile
             throw SecureFile.WriteError(path, System.IO.Path.GetDirectoryName(path)!, ex);
         }
     }
+
+    /// <summary>
+    /// Test hook: also serialise the store before and after each change (as this module did before the change flag) and
+    /// fail when a part changed that its flag does not report. Set by the test assembly, never in production.
+    /// </summary>
+    internal static bool VerifyChangeTracking { get; set; }
 
     /// <summary>
     /// Runs <paramref name="change"/> on the current store under the store lock and saves the result when it changed
@@ -123,8 +145,10 @@ public static class AuthStoreFile
         try
         {
             using var storeLock = FileLock.Acquire(path, lockOptions, cancellationToken);
+            // One parse per file here, one serialisation per file written below: the change flag of the document says
+            // whether (and in era B which file) to write. A missing store that stays empty is not created.
             var store = TryLoad(path);
-            var before = (store ?? AuthProfileStore.CreateEmpty()).Serialize(); // a missing store that stays empty is not created
+            var verify = VerifyChangeTracking ? Parts(store ?? AuthProfileStore.CreateEmpty()) : default;
             imported = null;
             if (legacy is not null && (store is null || !store.HasProfilesObject || !File.Exists(path)))
             {
@@ -133,11 +157,15 @@ public static class AuthStoreFile
             }
             store ??= AuthProfileStore.CreateEmpty();
             var result = change(store);
-            var after = store.Serialize();
-            if (!string.Equals(before, after, StringComparison.Ordinal))
+            if (VerifyChangeTracking)
+            {
+                Verify(verify, store, path);
+            }
+            if (store.Changed)
             {
                 saved = true;
-                Save(path, store);
+                Save(path, store, onlyChangedParts: true);
+                store.AcceptChanges();
                 if (imported is { AuthJsonConsumed: true } && legacy?.AuthJsonPath is { } authJson)
                 {
                     TryDelete(authJson);
@@ -151,6 +179,23 @@ public static class AuthStoreFile
             {
                 RemoveIfEmpty(created);
             }
+        }
+    }
+
+    private static (string Profiles, string State) Parts(AuthProfileStore store)
+    {
+        var (profiles, state) = store.SplitForWrite(includeState: true);
+        return (JsonFile.Serialize(profiles), state is null ? string.Empty : JsonFile.Serialize(state));
+    }
+
+    private static void Verify((string Profiles, string State) before, AuthProfileStore store, string path)
+    {
+        var after = Parts(store);
+        var profilesDiffer = !string.Equals(before.Profiles, after.Profiles, StringComparison.Ordinal);
+        var stateDiffer = !string.Equals(before.State, after.State, StringComparison.Ordinal);
+        if (store.UsesStateFile ? (profilesDiffer && !store.ProfilesChanged) || (stateDiffer && !store.StateChanged) : (profilesDiffer || stateDiffer) && !store.Changed)
+        {
+            throw new InvalidOperationException($"A change to {path} was made without the store's change flag (profiles {profilesDiffer}/{store.ProfilesChanged}, state {stateDiffer}/{store.StateChanged}).");
         }
     }
 

@@ -314,8 +314,17 @@ public sealed class SqliteCredentialStore : ICredentialStore
             var before = view.Clone();
             var result = change(view);
 
+            // The change flag (issue 16): a change that wrote nothing is done without comparing every profile.
             var step = new Step<T>();
+            if (!view.Changed && !AuthStoreFile.VerifyChangeTracking)
+            {
+                return new Step<T> { Done = true, Result = result };
+            }
             var touched = Route(before, view, sources, docs, step, writeSet, heldLocks);
+            if (!view.Changed && (touched.Count > 0 || step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0 || step.MissingDatabases.Count > 0))
+            {
+                throw new InvalidOperationException($"A change to the SQLite store of agent '{AgentId}' was made without the store's change flag.");
+            }
             if (step.MoreDatabases.Count > 0 || step.MoreLocks.Count > 0 || step.MissingDatabases.Count > 0)
             {
                 return step; // the transactions roll back on dispose: nothing was written
