@@ -265,6 +265,12 @@ public sealed class TokenRefresher
         }
     }
 
+    /// <summary>How many callers of this process are queued at the in-process gate of these lock targets (tests).</summary>
+    internal static int QueuedAt(IEnumerable<string> targets) =>
+        Gates.TryGetValue(GateKey(targets), out var gate) ? gate.Waiting : 0;
+
+    private static string GateKey(IEnumerable<string> targets) => string.Join("\0", targets.Select(Path.GetFullPath));
+
     private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, Call call, CancellationToken cancellationToken)
     {
         var provider = seen.GetString("provider")?.Trim() ?? seen.Provider!;
@@ -272,7 +278,7 @@ public sealed class TokenRefresher
         var targets = agent.Store.OAuthLockTargets(provider, profileId);
         var lockTarget = targets[0];
         // Keyed like the file locks: every target the store names (era C has two lock names).
-        var gate = Gates.GetOrAdd(string.Join("\0", targets.Select(Path.GetFullPath)), _ => new RefreshGate());
+        var gate = Gates.GetOrAdd(GateKey(targets), _ => new RefreshGate());
         var store = CanonicalLocation(agent.Store.Location);
         var queued = gate.Enter(cancellationToken);
         try
