@@ -46,6 +46,13 @@ public sealed record FileLockOptions
     /// </summary>
     public TimeSpan InspectInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Also wake a waiter through a file-system notification (a <see cref="FileSystemWatcher"/> on the lock's folder)
+    /// when the lock is deleted or renamed, polling all the same. Off by default: measured against the backoff alone in
+    /// bench/lock-wakeup (docs/benchmarks.md), it adds an inotify instance and a thread per waiter.
+    /// </summary>
+    public bool WakeOnRelease { get; init; }
+
     public static FileLockOptions Default { get; } = new();
 }
 
@@ -148,6 +155,7 @@ public sealed class FileLock : IDisposable
         // The lock as the last Inspect saw it (kind and size from lstat) and when: while it stays so, a poll is one lstat.
         (FileKindValue Kind, long Size)? inspected = null;
         var inspectedAt = TimeSpan.Zero;
+        using var watch = options.WakeOnRelease ? new ReleaseWatch(lockPath) : null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -226,10 +234,63 @@ public sealed class FileLock : IDisposable
                 // Wake up in time for the next question: the predicate's cadence (25 ms) does not stretch with the backoff.
                 pause = Math.Max(1, Math.Min(pause, (int)Math.Ceiling(25 - (waited.Elapsed - asked).TotalMilliseconds)));
             }
-            if (cancellationToken.WaitHandle.WaitOne(pause))
+            if (watch is not null)
+            {
+                watch.Start();
+                if (WaitHandle.WaitAny(new[] { cancellationToken.WaitHandle, watch.Released }, pause) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+            else if (cancellationToken.WaitHandle.WaitOne(pause))
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
+        }
+    }
+
+    /// <summary>A watcher of the lock's folder that signals when the lock file is deleted or renamed away (opt-in).</summary>
+    private sealed class ReleaseWatch : IDisposable
+    {
+        private readonly string _dir;
+        private readonly string _name;
+        private FileSystemWatcher? _watcher;
+
+        public ReleaseWatch(string lockPath)
+        {
+            _dir = Path.GetDirectoryName(lockPath)!;
+            _name = Path.GetFileName(lockPath);
+        }
+
+        public AutoResetEvent Released { get; } = new(false);
+
+        /// <summary>Starts watching once the lock was found held (never for a lock taken at once).</summary>
+        public void Start()
+        {
+            if (_watcher is not null)
+            {
+                return;
+            }
+            try
+            {
+                _watcher = new FileSystemWatcher(_dir, _name) { NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName };
+                _watcher.Deleted += (_, _) => Released.Set();
+                _watcher.Renamed += (_, _) => Released.Set();
+                _watcher.Error += (_, _) => Released.Set();
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            {
+                // No notification here (inotify limits, a network folder): polling alone.
+                _watcher?.Dispose();
+                _watcher = new FileSystemWatcher();
+            }
+        }
+
+        public void Dispose()
+        {
+            _watcher?.Dispose();
+            Released.Dispose();
         }
     }
 
