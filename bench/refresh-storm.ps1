@@ -76,8 +76,8 @@ try {
             Start-Sleep -Milliseconds 2100 # expired for both algorithms (OpenClaw 2026.1.30 has no margin)
             $skip = Get-TestIdpLineCount $idp
 
-            $inProcess = $InProcess -and $impl -eq 'moltbot'
-            $storm = if ($inProcess) {
+            $runspaces = $InProcess -and $impl -eq 'moltbot'
+            $storm = if ($runspaces) {
                 Invoke-InProcessRefreshStorm -WorkDir (Join-Path $state 'storm') -Count $n -ModulePath $modulePath -TimeoutSec 600
             }
             elseif ($impl -eq 'moltbot') {
@@ -89,7 +89,7 @@ try {
             $reports = $storm.Reports
             $events = @(Get-TestIdpEvents $idp -Skip $skip | Where-Object { $_.event -eq 'token' -and $_.grant_type -eq 'refresh_token' })
             if (@($reports).Count -ne $n) { throw "$impl/${n}: $(@($reports).Count) of $n contenders reported." }
-            if ($inProcess) {
+            if ($runspaces) {
                 $wall = [double[]] @($reports | Where-Object { $_.PSObject.Properties['ended'] } | ForEach-Object { [double] ($_.ended - $storm.Barrier) })
                 $wake = [double[]] @()
                 $takers = @($reports | Where-Object tookRefreshLock).Count
@@ -102,7 +102,7 @@ try {
                 $tokens = @($reports | Where-Object ok | ForEach-Object token | Sort-Object -Unique).Count
             }
             $row = [pscustomobject]@{
-                Implementation = $impl + ($inProcess ? ' (runspaces)' : '')
+                Implementation = $impl + ($runspaces ? ' (runspaces)' : '')
                 Contenders     = $n
                 Failed         = @($reports | Where-Object { -not $_.ok }).Count
                 DistinctTokens = $tokens
@@ -119,15 +119,15 @@ try {
                 WakeMaxms      = if ($wake.Count) { [Math]::Round(($wake | Measure-Object -Maximum).Maximum, 1) } else { [double]::NaN }
                 # moltbot: contenders that took the refresh lock; Node (hold.mjs): those that took the store lock.
                 RefreshLockTakers = $takers
-                SharedInProcess   = if ($inProcess) { @($reports | Where-Object shared).Count } else { $null }
-                RoundTripms       = if ($inProcess) { $roundTrip } else { $null }
-                GoalMet           = if ($inProcess) { (Get-Percentile $wall 99) -le $roundTrip + 50 } else { $null }
+                SharedInProcess   = if ($runspaces) { @($reports | Where-Object shared).Count } else { $null }
+                RoundTripms       = if ($runspaces) { $roundTrip } else { $null }
+                GoalMet           = if ($runspaces) { (Get-Percentile $wall 99) -le $roundTrip + 50 } else { $null }
             }
             $rows += $row
             Write-Host ("{0,-24} n={1,-3} failed={2} tokens={3} refresh-grants={4} invalid_grant={5} wall p50/p90/p99/max={6}/{7}/{8}/{9} ms wake-up p50/p90/max={10}/{11}/{12} ms ({13} hand-offs) torn-reads={14} lock-takers={15}{16}" -f
                 $row.Implementation, $row.Contenders, $row.Failed, $row.DistinctTokens, $row.RefreshGrants, $row.InvalidGrant,
                 $row.WallP50ms, $row.WallP90ms, $row.WallP99ms, $row.WallMaxms, $row.WakeP50ms, $row.WakeP90ms, $row.WakeMaxms, $row.Handoffs, $row.TornReads,
-                $row.RefreshLockTakers, ($inProcess ? " shared-in-process=$($row.SharedInProcess) goal(p99 <= $roundTrip + 50 ms)=$($row.GoalMet)" : ''))
+                $row.RefreshLockTakers, ($runspaces ? " shared-in-process=$($row.SharedInProcess) goal(p99 <= $roundTrip + 50 ms)=$($row.GoalMet)" : ''))
         }
     }
 }
