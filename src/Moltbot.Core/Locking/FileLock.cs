@@ -125,7 +125,8 @@ public sealed class FileLock : IDisposable
     /// <summary>
     /// Takes the lock, unless <paramref name="satisfied"/> says, while waiting, that the caller no longer needs it (for
     /// example because the holder has just written the result the caller was going to compute). Returns null then.
-    /// The predicate is asked before the first wait and then about every 25 ms, never while holding the lock.
+    /// The predicate is asked before the first wait, then about every 25 ms, and once more when the lock is seen free
+    /// after a wait (before taking it: the holder has most likely just written the result); never while holding the lock.
     /// </summary>
     public static FileLock? AcquireUnless(string targetFile, Func<bool> satisfied, FileLockOptions? options = null, CancellationToken cancellationToken = default) =>
         AcquireCore(LockPathFor(targetFile), options, satisfied ?? throw new ArgumentNullException(nameof(satisfied)), cancellationToken);
@@ -156,6 +157,7 @@ public sealed class FileLock : IDisposable
         (FileKindValue Kind, long Size)? inspected = null;
         var inspectedAt = TimeSpan.Zero;
         using var watch = options.WakeOnRelease ? new ReleaseWatch(lockPath) : null;
+        var pausedForHolder = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -168,6 +170,17 @@ public sealed class FileLock : IDisposable
             // is still there (one lstat) and only tries to take it when it seems free; the link decides any race.
             var (kind, size) = KindAndSize(lockPath);
             ThrowIfNotALock(lockPath, kind);
+            if (kind == FileKindValue.Missing && satisfied is not null && pausedForHolder)
+            {
+                // Released after this caller waited for it: the holder has most likely just written what the caller
+                // needs, and a look costs less than taking and publishing the lock only to find that out inside it.
+                pausedForHolder = false;
+                lastAsked = waited.Elapsed;
+                if (satisfied())
+                {
+                    return null;
+                }
+            }
             var content = kind == FileKindValue.Missing ? BuildContent() : null;
             if (content is not null)
             {
@@ -228,6 +241,7 @@ public sealed class FileLock : IDisposable
                 };
             }
 
+            pausedForHolder = true;
             var pause = NextPause(options, waited.Elapsed, random);
             if (satisfied is not null && lastAsked is { } asked)
             {
