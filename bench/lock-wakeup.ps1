@@ -5,7 +5,7 @@
     and how much CPU the waiters burn meanwhile, for three ways of waiting.
 .DESCRIPTION
     Builds bench/lock-wakeup (a console over Moltbot.Core) and, per mode and contender count, starts N worker processes
-    that take the same lock in turn, released together by a start file after one warm-up acquisition each. Each round a
+    that take the same lock in turn, released together by a start file after forty warm-up acquisitions each. Each round a
     worker takes the lock, stamps 'acquired' (UTC), holds it for -HoldMs (a sleep: the holder's own work), stamps
     'released' just before the release, then stays away -GapMs so that its peers are the waiters.
     Modes:

@@ -10,7 +10,7 @@ using Moltbot.Core.Locking;
 //   mode: fixed   = poll every 4-8 ms and read/parse/probe the lock on every poll (the wait before issue 16);
 //         backoff = FileLockOptions' defaults (4-8 ms for 100 ms, then up to 20 ms; one lstat per poll);
 //         watch   = backoff plus a FileSystemWatcher wake-up on the lock's delete (WakeOnRelease).
-// One warm-up acquisition, then the start file is awaited; each round takes the lock, stamps "acquired", holds it for
+// Forty warm-up acquisitions, then the start file is awaited; each round takes the lock, stamps "acquired", holds it for
 // holdMs (a sleep: the holder's own work), stamps "released" just before the release, then stays away gapMs so that
 // the peers are the waiters. Prints one JSON line per round, then {"cpuMs": user+sys CPU since the start file, "wallMs"}.
 var culture = CultureInfo.InvariantCulture;
@@ -31,9 +31,15 @@ var options = mode switch
 options = options with { Timeout = TimeSpan.FromMinutes(5) };
 static double Now() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
 
-using (FileLock.Acquire(target, options))
+// Warm-up: enough acquisitions for the runtime to tier the lock code up, so that the CPU measured after the start file
+// is the waiting, not the JIT.
+for (var i = 0; i < 40; i++)
 {
+    using (FileLock.Acquire(target, options))
+    {
+    }
 }
+Thread.Sleep(500);
 while (!File.Exists(start))
 {
     Thread.Sleep(2);
