@@ -33,7 +33,11 @@ public sealed class AccessTokenResult
         AccountId = profile.AccountId;
         Email = profile.Email;
         Source = source;
+        Credential = profile;
     }
+
+    /// <summary>The stored credential the token comes from (for the in-process gate; never printed).</summary>
+    internal StoredProfile Credential { get; }
 
     public string AgentId { get; }
 
@@ -56,6 +60,12 @@ public sealed class AccessTokenResult
     public string? Email { get; }
 
     public AccessTokenSource Source { get; }
+
+    /// <summary>
+    /// True when this call was queued in this process behind another caller's refresh of the same credential and was
+    /// given its result (<see cref="Source"/> is then <see cref="AccessTokenSource.Peer"/>): no file lock was taken.
+    /// </summary>
+    public bool SharedInProcess { get; internal init; }
 
     /// <summary>True when this call performed the refresh.</summary>
     public bool Refreshed => Source == AccessTokenSource.Refreshed;

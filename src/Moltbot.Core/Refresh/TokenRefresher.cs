@@ -40,7 +40,9 @@ namespace Moltbot.Core.Refresh;
 /// <item>on failure re-read (a peer that does not take the refresh lock may have won); otherwise
 /// <see cref="RefreshErrorIds.RefreshFailed"/> with the provider's error code, the stored profile unchanged.</item>
 /// </list>
-/// Within one process, refreshes of one profile are also queued on a semaphore so runspaces do not all poll the file lock.
+/// Within one process, refreshes of one profile are also queued on an in-process gate keyed like the file locks, so
+/// runspaces do not all poll them; a caller that queued behind a refresh of the same stored credential receives its
+/// outcome without taking any file lock (<see cref="RefreshGate"/>).
 /// A cancellation (Ctrl+C) stops a refresh at once until its request is sent; after that the provider has rotated the
 /// token, so the answer is awaited (within <see cref="TokenRefreshOptions.RefreshTimeout"/>), stored and propagated, and
 /// only then is <see cref="OperationCanceledException"/> thrown.
@@ -48,7 +50,7 @@ namespace Moltbot.Core.Refresh;
 public sealed class TokenRefresher
 {
 
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, RefreshGate> Gates = new(StringComparer.Ordinal);
     private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient(new SocketsHttpHandler
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
@@ -263,59 +265,103 @@ public sealed class TokenRefresher
         }
     }
 
+    /// <summary>How many callers of this process are queued at the in-process gate of these lock targets (tests).</summary>
+    internal static int QueuedAt(IEnumerable<string> targets) =>
+        Gates.TryGetValue(GateKey(targets), out var gate) ? gate.Waiting : 0;
+
+    private static string GateKey(IEnumerable<string> targets) => string.Join("\0", targets.Select(Path.GetFullPath));
+
     private AccessTokenResult RefreshUnderLocks(AgentLocation agent, StoredProfile seen, Call call, CancellationToken cancellationToken)
     {
         var provider = seen.GetString("provider")?.Trim() ?? seen.Provider!;
         var profileId = seen.Id;
         var targets = agent.Store.OAuthLockTargets(provider, profileId);
         var lockTarget = targets[0];
-        var gate = Gates.GetOrAdd(Path.GetFullPath(lockTarget), _ => new SemaphoreSlim(1, 1));
-        gate.Wait(cancellationToken);
+        // Keyed like the file locks: every target the store names (era C has two lock names).
+        var gate = Gates.GetOrAdd(GateKey(targets), _ => new RefreshGate());
+        var store = CanonicalLocation(agent.Store.Location);
+        var queued = gate.Enter(cancellationToken);
         try
         {
-            Trace?.Invoke("refresh-lock");
-            // While a peer holds the refresh lock, watch the store: once it has written a fresh credential there is
-            // nothing left to wait for (the store lock and a re-read still guard every refresh that does happen).
-            StoredProfile? adopted = null;
-            var refreshLock = FileLock.AcquireUnless(lockTarget, () => (adopted = PeerResult(agent, profileId, call)) is not null, Options.RefreshLockOptions, cancellationToken);
-            if (refreshLock is null)
+            if (queued is { } since)
             {
-                return new AccessTokenResult(agent.Id, adopted!, adopted!.GetString("access")!, AccessTokenSource.Peer);
+                // Queued behind another caller of this process: the refresh it made (or its failure) is ours too when it
+                // started from the credential this caller read, else a peer (another agent's refresh, another process)
+                // may have stored a fresh one meanwhile. Either way no file lock is taken.
+                if (gate.Shared(since, store, profileId, call.SeenRefresh) is { } flight)
+                {
+                    if (flight.Failure is { } failure)
+                    {
+                        throw RefreshGate.Copy(failure);
+                    }
+                    if (flight.Result is { } result && IsPeerResult(result, call))
+                    {
+                        return new AccessTokenResult(agent.Id, result, result.GetString("access")!, AccessTokenSource.Peer) { SharedInProcess = true };
+                    }
+                }
+                if (PeerResult(agent, profileId, call) is { } peer)
+                {
+                    return new AccessTokenResult(agent.Id, peer, peer.GetString("access")!, AccessTokenSource.Peer);
+                }
             }
-            var acquiredUtc = DateTime.UtcNow;
-            AccessTokenResult result;
-            DateTime releasingUtc;
-            var locks = new List<IDisposable> { refreshLock };
-            IDisposable? held = null;
             try
             {
-                // Era C names the lock both ways (6.5 – 6.9 and 6.10+): the other names are taken after the first.
-                for (var i = 1; i < targets.Count; i++)
-                {
-                    locks.Add(FileLock.Acquire(targets[i], Options.RefreshLockOptions, cancellationToken));
-                }
-                held = OAuthProfileLock.Hold(new List<string>(targets), Array.Empty<IDisposable>());
-                result = RefreshInsideLock(agent, profileId, call, cancellationToken);
+                var result = RefreshUnderFileLocks(agent, profileId, lockTarget, targets, call, cancellationToken);
+                gate.Publish(store, profileId, call.SeenRefresh, result.Credential, null);
+                return result;
             }
-            finally
+            catch (MoltbotException ex) when (ex.ErrorId == RefreshErrorIds.RefreshFailed)
             {
-                held?.Dispose();
-                // Stamped before the release, so that a peer's acquisition can never appear to precede it.
-                releasingUtc = DateTime.UtcNow;
-                for (var i = locks.Count - 1; i >= 0; i--)
-                {
-                    locks[i].Dispose();
-                }
+                gate.Publish(store, profileId, call.SeenRefresh, null, ex);
+                throw;
             }
-            result.RefreshLockReleasedUtc = releasingUtc;
-            result.RefreshLockAcquiredUtc = acquiredUtc;
-            result.RefreshLockWaited = refreshLock.Waited;
-            return result;
         }
         finally
         {
-            gate.Release();
+            gate.Exit();
         }
+    }
+
+    private AccessTokenResult RefreshUnderFileLocks(AgentLocation agent, string profileId, string lockTarget, IReadOnlyList<string> targets, Call call, CancellationToken cancellationToken)
+    {
+        Trace?.Invoke("refresh-lock");
+        // While a peer holds the refresh lock, watch the store: once it has written a fresh credential there is
+        // nothing left to wait for (the store lock and a re-read still guard every refresh that does happen).
+        StoredProfile? adopted = null;
+        var refreshLock = FileLock.AcquireUnless(lockTarget, () => (adopted = PeerResult(agent, profileId, call)) is not null, Options.RefreshLockOptions, cancellationToken);
+        if (refreshLock is null)
+        {
+            return new AccessTokenResult(agent.Id, adopted!, adopted!.GetString("access")!, AccessTokenSource.Peer);
+        }
+        var acquiredUtc = DateTime.UtcNow;
+        AccessTokenResult result;
+        DateTime releasingUtc;
+        var locks = new List<IDisposable> { refreshLock };
+        IDisposable? held = null;
+        try
+        {
+            // Era C names the lock both ways (6.5 – 6.9 and 6.10+): the other names are taken after the first.
+            for (var i = 1; i < targets.Count; i++)
+            {
+                locks.Add(FileLock.Acquire(targets[i], Options.RefreshLockOptions, cancellationToken));
+            }
+            held = OAuthProfileLock.Hold(new List<string>(targets), Array.Empty<IDisposable>());
+            result = RefreshInsideLock(agent, profileId, call, cancellationToken);
+        }
+        finally
+        {
+            held?.Dispose();
+            // Stamped before the release, so that a peer's acquisition can never appear to precede it.
+            releasingUtc = DateTime.UtcNow;
+            for (var i = locks.Count - 1; i >= 0; i--)
+            {
+                locks[i].Dispose();
+            }
+        }
+        result.RefreshLockReleasedUtc = releasingUtc;
+        result.RefreshLockAcquiredUtc = acquiredUtc;
+        result.RefreshLockWaited = refreshLock.Waited;
+        return result;
     }
 
     private sealed class Outcome

@@ -160,6 +160,12 @@ public sealed class GetMoltbotAccessTokenCommand : MoltbotCmdlet
                 result.RefreshLockWaited?.TotalMilliseconds ?? 0, acquired, result.RefreshLockReleasedUtc, result.StoreLockWaited?.TotalMilliseconds ?? 0,
                 result.StoreLockReleasedUtc, result.Source));
         }
+        else if (result.Source == AccessTokenSource.Peer)
+        {
+            cmdlet.WriteVerbose(result.SharedInProcess
+                ? $"The credential of '{result.ProfileId}' was refreshed by another caller in this process, which this call was queued behind (no lock, no network call)."
+                : $"The credential of '{result.ProfileId}' had been refreshed by a peer (no refresh lock taken, no network call).");
+        }
         else
         {
             cmdlet.WriteVerbose($"The stored credential of '{result.ProfileId}' is usable as it is (no lock, no network call).");

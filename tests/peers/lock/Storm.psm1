@@ -256,5 +256,106 @@ function Get-Percentile([double[]] $Values, [double] $P) {
     $sorted[[Math]::Max(0, [Math]::Min($sorted.Count - 1, $rank))]
 }
 
+# One pwsh, N runspaces (ForEach-Object -Parallel -ThrottleLimit N) asking for the same expired profile. Each runspace
+# imports the module and warms up on a scratch state dir (the fast path, then a refresh that fails at once against a
+# closed port), then all meet at a barrier; runspace 1 alone switches the process environment to the storm's state dir
+# (environment variables are per process) before a second barrier releases them all together. Each runspace reports
+# one JSON line: times in epoch ms, the token's fingerprint (never the token), and from its verbose stream whether it
+# took the refresh lock ('Refresh lock: ...') or was given the result of another runspace's refresh.
+$script:InProcessScript = @'
+param([string] $ModulePath, [int] $Count, [string] $WarmState, [string] $Result, [string] $Provider = 'openai-codex')
+$ErrorActionPreference = 'Stop'
+$stormState = $env:OPENCLAW_STATE_DIR
+$stormAuthority = $env:MOLTBOT_OPENAI_CODEX_AUTHORITY
+$scratch = Join-Path $WarmState ([guid]::NewGuid().ToString('N'))
+Copy-Item -Recurse (Join-Path $WarmState 'template') $scratch
+$env:OPENCLAW_STATE_DIR = $scratch
+$env:MOLTBOT_OPENAI_CODEX_AUTHORITY = 'http://127.0.0.1:9'
+$barrier = [System.Threading.Barrier]::new($Count)
+$reports = 1..$Count | ForEach-Object -ThrottleLimit $Count -Parallel {
+    $ErrorActionPreference = 'Stop'
+    $index = $_
+    $barrier = $using:barrier
+    try {
+        Import-Module $using:ModulePath
+        $null = Get-MoltbotAccessToken -ProfileId 'openai-codex:fresh' -AsPlainText
+        try { $null = Get-MoltbotAccessToken -ProfileId 'openai-codex:expired' -AsPlainText } catch { if ($_.FullyQualifiedErrorId -notlike 'MoltbotRefreshFailed*') { throw } }
+    }
+    catch {
+        $barrier.RemoveParticipant() | Out-Null
+        return [pscustomobject]@{ index = $index; ok = $false; errorId = 'WarmUp:' + $_.FullyQualifiedErrorId; message = "$_" }
+    }
+    $barrier.SignalAndWait()
+    if ($index -eq 1) {
+        $env:OPENCLAW_STATE_DIR = $using:stormState
+        $env:MOLTBOT_OPENAI_CODEX_AUTHORITY = $using:stormAuthority
+    }
+    $barrier.SignalAndWait()
+    $report = [ordered]@{ index = $index; began = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() }
+    try {
+        $all = @(Get-MoltbotAccessToken -Provider $using:Provider -AsPlainText -Verbose 4>&1)
+        $report.ended = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+        $token = $all | Where-Object { $_ -is [Moltbot.Models.MoltbotAccessToken] }
+        $hash = [System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($token.Token))
+        $report.ok = $true
+        $report.fingerprint = ([System.Convert]::ToHexString($hash)).ToLowerInvariant().Substring(0, 12)
+        $report.refreshed = $token.Refreshed
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $report.tookRefreshLock = [bool] ($verbose | Where-Object { $_ -like 'Refresh lock:*' })
+        $report.shared = [bool] ($verbose | Where-Object { $_ -like '*another caller in this process*' })
+    }
+    catch {
+        $report.ended = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+        $report.ok = $false
+        $report.errorId = $_.FullyQualifiedErrorId
+        $report.message = "$_"
+    }
+    [pscustomobject] $report
+}
+$reports | ForEach-Object { $_ | ConvertTo-Json -Compress } | Set-Content $Result
+'@
+
+function Invoke-InProcessRefreshStorm {
+    <#
+    Runs one pwsh whose N runspaces (ForEach-Object -Parallel -ThrottleLimit N) ask for the same expired profile of
+    agent main at once, released by a barrier after a warm-up; returns one report per runspace (times in epoch ms) and
+    the barrier (the earliest start).
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $WorkDir,
+        [Parameter(Mandatory)] [int] $Count,
+        [Parameter(Mandatory)] [string] $ModulePath,
+        [int] $TimeoutSec = 240,
+        [string] $Provider = 'openai-codex'
+    )
+    New-Item -ItemType Directory -Force $WorkDir | Out-Null
+    $script = Join-Path $WorkDir 'in-process.ps1'
+    Set-Content -Path $script -Value $script:InProcessScript
+    $warm = Join-Path $WorkDir 'warm-state'
+    $warmStore = Join-Path $warm 'template/agents/main/agent/auth-profiles.json'
+    New-Item -ItemType Directory -Force (Split-Path $warmStore) | Out-Null
+    $far = [DateTimeOffset]::UtcNow.AddDays(1).ToUnixTimeMilliseconds()
+    Set-Content -Path $warmStore -Value ("{`"version`":1,`"profiles`":{" +
+        "`"openai-codex:fresh`":{`"type`":`"oauth`",`"provider`":`"openai-codex`",`"access`":`"warm.up.token`",`"refresh`":`"warm-refresh-1`",`"expires`":$far}," +
+        "`"openai-codex:expired`":{`"type`":`"oauth`",`"provider`":`"openai-codex`",`"access`":`"warm.up.token`",`"refresh`":`"warm-refresh-2`",`"expires`":1000}}}")
+    $result = Join-Path $WorkDir "in-process-$([guid]::NewGuid().ToString('N')).jsonl"
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+    foreach ($a in '-NoProfile', '-NonInteractive', '-File', $script, $ModulePath, "$Count", $warm, $result, $Provider) { $psi.ArgumentList.Add($a) }
+    $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $p.StandardOutput.ReadToEndAsync(); $stderr = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit($TimeoutSec * 1000)) { $p.Kill($true); throw "The in-process storm did not finish within $TimeoutSec s." }
+    $p.WaitForExit()
+    if ($p.ExitCode -ne 0 -or -not (Test-Path $result)) { throw "The in-process storm failed (exit $($p.ExitCode)): $($stderr.Result) $($stdout.Result)" }
+    $reports = @(Get-Content $result | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json })
+    if ($reports.Count -ne $Count) { throw "The in-process storm reported $($reports.Count) of $Count runspaces." }
+    $started = @($reports | Where-Object { $_.PSObject.Properties['began'] } | ForEach-Object began)
+    [pscustomobject]@{ Reports = $reports; Barrier = if ($started.Count) { ($started | Measure-Object -Minimum).Minimum } else { $null } }
+}
+
 Export-ModuleMember -Function Get-PeerNode, Get-HoldScript, Start-TestIdp, Stop-TestIdp, Set-TestIdpMode, Get-TestIdpEvents, Get-TestIdpLineCount,
-    Get-TokenFingerprint, Connect-TestProfile, Invoke-RefreshStorm, Get-HandoffDelays, Get-Percentile
+    Get-TokenFingerprint, Connect-TestProfile, Invoke-RefreshStorm, Get-HandoffDelays, Get-Percentile, Invoke-InProcessRefreshStorm
