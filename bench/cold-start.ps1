@@ -12,9 +12,10 @@
       - 'pwsh+Import+Get': the same plus `$null = Get-MoltbotAuthProfile` (breakdown: the listing without its table);
       - 'moltbot': `pwsh -NoProfile -c "Import-Module <repo>/out/Moltbot; Get-MoltbotAuthProfile"` (formatted as a
         table on the redirected stdout, as a user would see it);
-      - two reference rows without Moltbot (-SkipReference leaves them out): `Import-Module Microsoft.PowerShell.Utility`
-        (a built-in manifest module) and `Get-Process -Id $PID` (a built-in cmdlet printing a one-row table), which show
-        what this pwsh itself charges for importing a manifest module and for formatting a table;
+      - three reference rows without Moltbot (-SkipReference leaves them out): `Import-Module <temp>/Trivial` (a binary
+        module of one empty cmdlet with a four-line manifest, compiled at the start by Add-Type), `Import-Module
+        Microsoft.PowerShell.Utility` (a built-in manifest module) and `Get-Process -Id $PID` (a built-in cmdlet printing a
+        one-row table), which show what this pwsh itself charges for importing a module and for formatting a table;
       - 'openclaw-2026.1.30': `openclaw models status --json` (tests/peers: Node 24, openclaw 2026.1.30) on the same
         state dir.
     Every process runs with HOME = a temp folder, OPENCLAW_STATE_DIR = the seeded state, and the environment
@@ -52,6 +53,11 @@ $pwsh = Get-BenchPwshPath
 if (-not $SkipOpenClaw) {
     $node = Get-PeerNodePath
     $openclaw = Get-OpenClawEntryPath -Version 2026.1.30
+}
+
+function Get-LoadAverage {
+    # The 1-minute load average (Linux), so that a reader can judge how noisy the run was; 'n/a' elsewhere.
+    if (Test-Path /proc/loadavg) { (Get-Content /proc/loadavg).Split(' ')[0] } else { 'n/a' }
 }
 
 $work = New-PeerTempDirectory -Prefix 'moltbot-bench-cold'
@@ -96,6 +102,16 @@ try {
     if (-not $SkipReference) {
         # What PowerShell itself costs for the same two steps, without Moltbot: importing a built-in manifest module, and a
         # built-in cmdlet (autoloaded from its manifest module) printing a one-row table.
+        $trivial = Join-Path $work 'Trivial'
+        New-Item -ItemType Directory $trivial | Out-Null
+        Add-Type -OutputAssembly (Join-Path $trivial 'Trivial.dll') -TypeDefinition @'
+using System.Management.Automation;
+[Cmdlet(VerbsCommon.Get, "TrivialThing")]
+public sealed class GetTrivialThingCommand : PSCmdlet { }
+'@
+        Set-Content -Encoding utf8NoBOM (Join-Path $trivial 'Trivial.psd1') ("@{ RootModule = 'Trivial.dll'; ModuleVersion = '1.0.0'; GUID = '0c5e1d3a-8f4b-4d2e-9a7c-1b6f0e2d4c8a'; " +
+            "CmdletsToExport = @('Get-TrivialThing'); FunctionsToExport = @(); AliasesToExport = @(); VariablesToExport = @() }")
+        $commands['ref:Import-Module trivial'] = @{ File = $pwsh; Args = @('-NoProfile', '-c', "Import-Module '$($trivial.Replace("'", "''"))'; Get-TrivialThing") }
         $commands['ref:Import-Module Utility'] = @{ File = $pwsh; Args = @('-NoProfile', '-c', 'Import-Module Microsoft.PowerShell.Utility') }
         $commands['ref:Get-Process table'] = @{ File = $pwsh; Args = @('-NoProfile', '-c', 'Get-Process -Id $PID') }
     }
@@ -108,6 +124,7 @@ try {
         'pwsh+Import+Get'    = 'pwsh -NoProfile -c "Import-Module out/Moltbot; $null = Get-MoltbotAuthProfile"'
         'moltbot'            = 'pwsh -NoProfile -c "Import-Module out/Moltbot; Get-MoltbotAuthProfile"'
         'openclaw-2026.1.30' = 'openclaw models status --json'
+        'ref:Import-Module trivial' = 'pwsh -NoProfile -c "Import-Module <temp>/Trivial; Get-TrivialThing" (reference: a binary module of one empty cmdlet)'
         'ref:Import-Module Utility' = 'pwsh -NoProfile -c "Import-Module Microsoft.PowerShell.Utility" (reference: a built-in manifest module)'
         'ref:Get-Process table'     = 'pwsh -NoProfile -c "Get-Process -Id $PID" (reference: a built-in cmdlet printing a table)'
     }
@@ -142,6 +159,7 @@ try {
     foreach ($name in $commands.Keys) { $samples[$name] = [Collections.Generic.List[double]]::new() }
     $names = @($commands.Keys)
     Write-Host ("Timing {0} x {1} runs after {2} warm-ups (interleaved) ..." -f $names.Count, $Repetitions, $WarmUp)
+    $loadBefore = Get-LoadAverage
     for ($i = -$WarmUp; $i -lt $Repetitions; $i++) {
         for ($k = 0; $k -lt $names.Count; $k++) {
             $name = $names[($k + $i + $WarmUp) % $names.Count]
@@ -152,6 +170,7 @@ try {
         }
     }
 
+    $loadAfter = Get-LoadAverage
     $stats = [ordered]@{}
     foreach ($name in $names) { $stats[$name] = Get-Stat $samples[$name] }
     foreach ($name in $names) {
@@ -172,7 +191,7 @@ finally {
 }
 
 $importRatio = $stats['moltbot'].Median / $stats['pwsh'].Median
-Write-Host ("Cold start, {0} timed runs each after {1} warm-ups, interleaved; {2}; {3:yyyy-MM-dd}" -f $Repetitions, $WarmUp, (Get-BenchMachine), (Get-Date))
+Write-Host ("Cold start, {0} timed runs each after {1} warm-ups, interleaved; {2}; {3:yyyy-MM-dd}; load average {4} before, {5} after" -f $Repetitions, $WarmUp, (Get-BenchMachine), (Get-Date), $loadBefore, $loadAfter)
 foreach ($r in $rows) {
     Write-Host ("{0,-20} median {1,6:N0} ms  p90 {2,6:N0} ms  min {3,6:N0} ms  {4,5:N2}x pwsh   {5}" -f $r.Command, $r.MedianMs, $r.P90Ms, $r.MinMs, $r.VsPwsh, $r.CmdLine)
 }

@@ -92,6 +92,38 @@ Describe 'The built module' {
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).Name | Should -Be 'Moltbot.Dependencies'
     }
 
+    It 'lists a JSON-era state dir in a fresh pwsh without loading SQLite or the OAuth client (cold start)' {
+        # Every dependency loads on first use: a listing of auth-profiles.json stores needs Moltbot.Core only. The store
+        # holds an OAuth profile with a refresh token too, so the listing's SharedWith index (CredentialHolders) runs.
+        $state = New-TestStateDir
+        $agentDir = Join-Path $state 'agents/main/agent'
+        New-Item -ItemType Directory -Force $agentDir | Out-Null
+        $store = [ordered]@{ version = 1; profiles = [ordered]@{
+                'openai-codex:default' = [ordered]@{ type = 'oauth'; provider = 'openai-codex'; access = 'at-cold-start'; refresh = 'rt-cold-start'; expires = 4102444800000 }
+                'anthropic:api'        = [ordered]@{ type = 'api_key'; provider = 'anthropic'; key = 'sk-ant-api03-cold-start' }
+            } }
+        Register-TestSecret 'at-cold-start'; Register-TestSecret 'rt-cold-start'; Register-TestSecret 'sk-ant-api03-cold-start'
+        $path = Join-Path $agentDir 'auth-profiles.json'
+        [IO.File]::WriteAllText($path, ($store | ConvertTo-Json -Depth 5))
+        if (-not $IsWindows) { [IO.File]::SetUnixFileMode($path, [IO.UnixFileMode] 'UserRead, UserWrite') }
+        $probe = {
+            param($ModulePath)
+            $ErrorActionPreference = 'Stop'
+            Import-Module $ModulePath
+            $profiles = @(Get-MoltbotAuthProfile)
+            $null = $profiles | Out-String
+            $names = @([System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object { $_.Assemblies } | ForEach-Object { $_.GetName().Name })
+            [pscustomobject]@{ Profiles = @($profiles.ProfileId | Sort-Object); Core = @($names -eq 'Moltbot.Core').Count; Loaded = @($names | Sort-Object -Unique) } | ConvertTo-Json -Compress
+        }
+        $output = & $script:Pwsh -NoProfile -NonInteractive -Command $probe -args $script:ModulePath
+        $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+        $result = ($output | Select-Object -Last 1) | ConvertFrom-Json
+        $result.Profiles | Should -Be @('anthropic:api', 'openai-codex:default')
+        $result.Core | Should -Be 1 -Because 'the listing must have run through Moltbot.Core, or the absence below proves nothing'
+        @($result.Loaded | Where-Object { $_ -like 'Microsoft.Data.Sqlite*' -or $_ -like 'SQLitePCLRaw*' -or $_ -like 'Duende*' }) |
+            Should -BeNullOrEmpty -Because 'a JSON-era listing needs neither SQLite nor the OAuth client'
+    }
+
     It 'ships native SQLite for linux-x64, linux-arm64, osx-arm64, osx-x64 and win-x64 only, in dependencies/runtimes' {
         $runtimes = Join-Path $script:ModulePath 'dependencies/runtimes'
         @(Get-ChildItem $runtimes -Directory | Sort-Object Name).Name | Should -Be @($script:NativeFiles.Keys)

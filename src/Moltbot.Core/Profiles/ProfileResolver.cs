@@ -65,7 +65,7 @@ public static class ProfileResolver
         }
         baseList = baseList.Distinct(StringComparer.Ordinal).ToList();
 
-        var usable = new List<(string Id, StoredProfile Profile, DateTimeOffset? Cooldown, string Reason)>();
+        var usable = new List<UsableProfile>();
         var unusable = new List<(string Id, string Reason)>();
         var modes = authProfiles;
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -81,7 +81,7 @@ public static class ProfileResolver
             }
             var cooldown = CooldownUntil(store.GetUsage(id), nowMs);
             var reason = source is not null ? $"position {baseList.IndexOf(id) + 1} in {source}" : $"{profile!.Type.ToWireName()} profile";
-            usable.Add((id, profile!, cooldown, reason));
+            usable.Add(new UsableProfile(id, profile!, cooldown, reason));
         }
 
         // Profiles of the provider that an explicit order leaves out are never tried.
@@ -93,7 +93,7 @@ public static class ProfileResolver
             }
         }
 
-        IEnumerable<(string Id, StoredProfile Profile, DateTimeOffset? Cooldown, string Reason)> ordered;
+        IEnumerable<UsableProfile> ordered;
         var ready = usable.Where(u => u.Cooldown is null);
         var cooling = usable.Where(u => u.Cooldown is not null).OrderBy(u => u.Cooldown);
         if (explicitOrder is not null)
@@ -105,7 +105,7 @@ public static class ProfileResolver
             ordered = ready
                 .OrderBy(u => TypeRank(u.Profile.Type))
                 .ThenBy(u => store.GetUsage(u.Id)?.LastUsed ?? 0)
-                .Select(u => (u.Id, u.Profile, u.Cooldown, u.Reason + (store.GetUsage(u.Id)?.LastUsed is { } last ? ", least recently used first" : string.Empty)))
+                .Select(u => u with { Reason = u.Reason + (store.GetUsage(u.Id)?.LastUsed is { } last ? ", least recently used first" : string.Empty) })
                 .Concat(cooling);
         }
 
@@ -137,6 +137,13 @@ public static class ProfileResolver
         }
         return result;
     }
+
+    /// <summary>
+    /// A usable candidate while the order is worked out. A class, not a value tuple: LINQ and List code over a value type
+    /// made only of framework types (ValueTuple of Nullable&lt;DateTimeOffset&gt;) is in no ReadyToRun image and was jitted
+    /// on every first listing of a process (some 80 methods); over a reference type it runs the framework's shared code.
+    /// </summary>
+    private sealed record UsableProfile(string Id, StoredProfile Profile, DateTimeOffset? Cooldown, string Reason);
 
     private static int TypeRank(CredentialType type) => type switch
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Moltbot.Core.IO;
@@ -514,6 +515,17 @@ public sealed class StoreLayout
             throw Unreadable(path, "the file is empty (0 bytes), not a SQLite database");
         }
 
+        return ReadProbe(path, readOwnership);
+    }
+
+    /// <summary>
+    /// The part of <see cref="Probe"/> that opens the database. A method of its own, never inlined, so that the JSON era
+    /// (no database file) never loads Microsoft.Data.Sqlite: the runtime resolves a method's types (SqliteConnection, the
+    /// catch of SqliteException) when it first prepares the method, not when a line runs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ProbeResult ReadProbe(string path, bool readOwnership)
+    {
         var isStateDb = string.Equals(Path.GetFileName(path), StateDbFileName, StringComparison.OrdinalIgnoreCase);
         try
         {
