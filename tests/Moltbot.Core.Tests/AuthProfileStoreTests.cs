@@ -366,4 +366,21 @@ public sealed class AuthProfileStoreTests
         Assert.Equal(Path, ex.Target);
         Assert.False(string.IsNullOrEmpty(ex.RecommendedAction));
     }
+
+    [Theory]
+    // System.Text.Json quotes everything from a bad literal to the end of the text in its message: a damaged "true"
+    // before a profile, a stray letter, a cut-off "null" (found by the fault suite's secret scan, seed 2).
+    [InlineData("{\"profiles\": {\"a:b\": {\"ok\": tXue, \"key\": \"sk-SECRETsecretSECRET123\"}}}")]
+    [InlineData("{\"profiles\": {\"a:b\": {\"type\": x\"api_key\", \"key\": \"sk-SECRETsecretSECRET123\"}}}")]
+    [InlineData("{\"profiles\": {\"a:b\": {\"email\": nul, \"key\": \"sk-SECRETsecretSECRET123\"}}}")]
+    public void Parse_error_quotes_nothing_of_the_text_anywhere_in_its_chain(string text)
+    {
+        var ex = Throws.Moltbot("MoltbotStoreUnreadable", Core.MoltbotErrorKind.InvalidData, () => AuthProfileStore.Parse(text, Path));
+        Assert.Contains("line 1, byte ", ex.Message);
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            Assert.DoesNotContain("SECRET", e.Message);
+            Assert.DoesNotContain("SECRET", e.ToString());
+        }
+    }
 }

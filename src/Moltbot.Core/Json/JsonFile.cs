@@ -117,9 +117,22 @@ public static class JsonFile
     }
 
     /// <summary>Strict JSON (what Node's JSON.parse accepts, plus a tolerated BOM). A repeated key keeps its last value, as in JSON.parse.</summary>
+    /// <remarks>
+    /// A <see cref="JsonException"/> it throws holds the position only: System.Text.Json's own message can quote the
+    /// rest of the text from the bad byte on (an invalid literal), and a credential file's text holds secrets.
+    /// </remarks>
     public static JsonNode? ParseStrict(string text)
     {
-        using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException ex)
+        {
+            throw WithoutContent(ex);
+        }
+        using var _ = document;
         try
         {
             return ToNode(document.RootElement);
@@ -129,6 +142,19 @@ public static class JsonFile
             // A \u escape naming half a surrogate pair: not UTF-16 that could be read, nor written back.
             throw new JsonException("a \\u escape names half a surrogate pair");
         }
+    }
+
+    /// <summary>
+    /// The same parse error with nothing of the text in it: the line and byte position (as the reader counts them) and
+    /// no inner exception.
+    /// </summary>
+    public static JsonException WithoutContent(JsonException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var where = ex.LineNumber is { } line
+            ? $"invalid JSON at line {line + 1}, byte {ex.BytePositionInLine.GetValueOrDefault() + 1}"
+            : "invalid JSON";
+        return new JsonException(where, null, ex.LineNumber, ex.BytePositionInLine);
     }
 
     /// <summary>

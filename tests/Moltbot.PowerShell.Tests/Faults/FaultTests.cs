@@ -49,6 +49,7 @@ public sealed class FaultTests : IDisposable
     private readonly MoltbotHost _host = new();
     private readonly ITestOutputHelper _output;
     private readonly string? _savedAuthority;
+    private int _seed;
 
     public FaultTests(ITestOutputHelper output)
     {
@@ -111,6 +112,7 @@ public sealed class FaultTests : IDisposable
         var seed = int.TryParse(Environment.GetEnvironmentVariable("MOLTBOT_FAULT_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
             ? s
             : Random.Shared.Next();
+        _seed = seed;
         Log($"mutations: seed {seed} (set MOLTBOT_FAULT_SEED to replay)");
         var tally = new Tally();
         var sw = Stopwatch.StartNew();
@@ -157,12 +159,21 @@ public sealed class FaultTests : IDisposable
         Prepare(mutation);
         var before = Snapshot();
         var timer = Stopwatch.StartNew();
-        var r = _host.Run(script, new Dictionary<string, object?> { ["key"] = new System.Net.NetworkCredential(string.Empty, FaultKey).SecurePassword });
+        var where = $"#{mutation.Index} {mutation.Target}{(mutation.TwoFileStore ? " (two-file store)" : string.Empty)} [{mutation.Kind}] {script.Replace("$key", "<key>", StringComparison.Ordinal)}";
+        RunResult r;
+        try
+        {
+            r = _host.Run(script, new Dictionary<string, object?> { ["key"] = new System.Net.NetworkCredential(string.Empty, FaultKey).SecurePassword });
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            // The secret scan failed this run: say which mutation and seed replay it.
+            throw new Xunit.Sdk.XunitException($"{where} (seed {_seed}, MOLTBOT_FAULT_SEED replays it): {ex.Message}");
+        }
         tally.MsByCommand[command.Name] = tally.MsByCommand.GetValueOrDefault(command.Name) + timer.Elapsed.TotalMilliseconds;
         var after = Snapshot();
         tally.Runs++;
         tally.RunsByCommand[command.Name] = tally.RunsByCommand.GetValueOrDefault(command.Name) + 1;
-        var where = $"#{mutation.Index} {mutation.Target}{(mutation.TwoFileStore ? " (two-file store)" : string.Empty)} [{mutation.Kind}] {script.Replace("$key", "<key>", StringComparison.Ordinal)}";
 
         var errors = r.Errors.ToList();
         if (r.Terminating is IContainsErrorRecord terminating)
