@@ -85,19 +85,9 @@ public sealed partial class CredentialService
         }, UpdateOptions, cancellationToken);
         BatchCounters.CountStoreWrite();
         var stored = outcomes.Where(o => o.Succeeded).Select(o => o.Value).ToList();
-        if (stored.Count > 0)
+        if (RecordInConfig(stored.Select(i => new ConfigEntry(i.ProfileId, i.Provider, i.Type, i.Email)).ToList(), cancellationToken))
         {
-            OpenClawConfig.Update(_state.Paths.ConfigPath, config =>
-            {
-                var changed = false;
-                foreach (var item in stored)
-                {
-                    changed |= config.UpsertAuthProfile(item.ProfileId, item.Provider, item.Type, item.Email);
-                }
-                return changed;
-            }, changed => changed, _lockOptions, cancellationToken);
             BatchCounters.CountConfigWrite();
-            _state.Refresh();
         }
         return outcomes;
     }

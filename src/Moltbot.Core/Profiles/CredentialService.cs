@@ -122,20 +122,40 @@ public sealed partial class CredentialService
     /// parse the file again.
     /// </remarks>
     public void RecordInConfig(string profileId, string provider, CredentialType type, string? email, CancellationToken cancellationToken = default)
+        => RecordInConfig(new[] { new ConfigEntry(profileId, provider, type, email) }, cancellationToken);
+
+    /// <summary>An <c>auth.profiles</c> entry as <see cref="RecordInConfig(IReadOnlyList{ConfigEntry}, CancellationToken)"/> writes it.</summary>
+    private sealed record ConfigEntry(string ProfileId, string Provider, CredentialType Type, string? Email);
+
+    /// <summary>
+    /// The one rule of <see cref="RecordInConfig(string, string, CredentialType, string?, CancellationToken)"/> for any
+    /// number of entries (a batch): no lock and no write when every entry is already held by unchanged bytes; otherwise
+    /// one locked update that upserts them all. Returns whether a locked update ran.
+    /// </summary>
+    private bool RecordInConfig(IReadOnlyList<ConfigEntry> entries, CancellationToken cancellationToken)
     {
-        if (_state.CachedConfig is { } known && known.HasAuthProfile(profileId, provider, type, email) && known.MatchesFile())
+        if (entries.Count == 0
+            || (_state.CachedConfig is { } known
+                && entries.All(e => known.HasAuthProfile(e.ProfileId, e.Provider, e.Type, e.Email))
+                && known.MatchesFile()))
         {
-            return;
+            return false;
         }
         OpenClawConfig? latest = null;
         OpenClawConfig.Update(_state.Paths.ConfigPath,
             config =>
             {
                 latest = config;
-                return config.UpsertAuthProfile(profileId, provider, type, email);
+                var changed = false;
+                foreach (var e in entries)
+                {
+                    changed |= config.UpsertAuthProfile(e.ProfileId, e.Provider, e.Type, e.Email);
+                }
+                return changed;
             },
             changed => changed, _lockOptions, cancellationToken);
         _state.Refresh(latest);
+        return true;
     }
 
     /// <summary>
