@@ -92,6 +92,11 @@ public sealed class OpenClawConfig
         {
             return Empty(path);
         }
+        if (ParsedFileCache.TryCopy(path, bytes) is { } known)
+        {
+            // The bytes this process last wrote (and so read back without comments): their tree, copied, not parsed again.
+            return new OpenClawConfig(path, known, exists: true, hadComments: false, bytes);
+        }
         string text;
         JsonNode? node;
         try
@@ -154,6 +159,7 @@ public sealed class OpenClawConfig
             SecureFile.WriteAtomic(Path, bytes);
             _bytes = bytes;
             Changed = false;
+            ParsedFileCache.Remember(Path, bytes, Root);
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {

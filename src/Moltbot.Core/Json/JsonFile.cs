@@ -158,6 +158,46 @@ public static class JsonFile
     }
 
     /// <summary>
+    /// A deep copy of <paramref name="node"/> made of the node kinds <see cref="ToNode"/> makes (strings, booleans and
+    /// element-backed numbers), so that the copy reads exactly as a parse of its serialised bytes would: a number or other
+    /// value that code put in the tree (a long, a double, a DateTime) comes back as the parser would give it.
+    /// </summary>
+    internal static JsonNode? CopyAsParsed(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return null;
+            case JsonObject obj:
+                var copy = new JsonObject();
+                foreach (var (key, value) in obj)
+                {
+                    copy[key] = CopyAsParsed(value);
+                }
+                return copy;
+            case JsonArray array:
+                var items = new JsonArray();
+                foreach (var item in array)
+                {
+                    items.Add(CopyAsParsed(item));
+                }
+                return items;
+            case JsonValue value when value.TryGetValue<JsonElement>(out var element):
+                return ToNode(element);
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                return JsonValue.Create(text);
+            case JsonValue value when value.TryGetValue<bool>(out var flag):
+                return JsonValue.Create(flag);
+            default:
+                // Through the writer's own rules (Infinity and NaN become null, as in the file), then the parser's.
+                using (var document = JsonDocument.Parse(SerializeCompact(node)))
+                {
+                    return ToNode(document.RootElement);
+                }
+        }
+    }
+
+    /// <summary>
     /// Builds a mutable tree from a parsed element, eagerly. (JsonNode.Parse builds objects lazily and throws an
     /// ArgumentException on a repeated key only when that object is first touched; JSON.parse and JSON5.parse keep the
     /// last value, at the place of the first.)

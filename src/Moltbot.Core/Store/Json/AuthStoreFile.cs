@@ -28,7 +28,7 @@ public static class AuthStoreFile
     /// </summary>
     public static AuthProfileStore? TryLoad(string path)
     {
-        var store = ReadDocument(path, isState: false) is { } text ? AuthProfileStore.Parse(text, path) : null;
+        var store = ReadDocument(path, isState: false) is { } bytes ? ParseFile(bytes, path) : null;
         if (store is not null && PathTrust.LooseModeWarningOnce(path, "credential store") is { } loose)
         {
             store.AddWarning(loose);
@@ -36,9 +36,9 @@ public static class AuthStoreFile
         var statePath = StatePathFor(path);
         // Most stores have no auth-state.json: ask first rather than pay for a FileNotFoundException on every read
         // (Path.Exists is true for a folder too, so a folder in its place still fails as unreadable, as before).
-        if (Path.Exists(statePath) && ReadDocument(statePath, isState: true) is { } stateText)
+        if (Path.Exists(statePath) && ReadDocument(statePath, isState: true) is { } stateBytes)
         {
-            var state = AuthProfileStore.Parse(stateText, statePath);
+            var state = ParseFile(stateBytes, statePath);
             store ??= AuthProfileStore.CreateEmpty();
             store.AttachState(state.Root);
             if (PathTrust.LooseModeWarningOnce(statePath, "credential state file") is { } looseState)
@@ -90,7 +90,7 @@ public static class AuthStoreFile
         {
             if (writeProfiles)
             {
-                SecureFile.WriteAtomic(path, JsonFile.SerializeToUtf8(profiles));
+                WriteFile(path, profiles);
             }
             if (!writeState)
             {
@@ -98,10 +98,11 @@ public static class AuthStoreFile
             }
             if (state is not null)
             {
-                SecureFile.WriteAtomic(statePath, JsonFile.SerializeToUtf8(state));
+                WriteFile(statePath, state);
             }
             else if (store.UsesStateFile && File.Exists(statePath))
             {
+                ParsedFileCache.Forget(statePath);
                 File.Delete(statePath); // order, lastGood and usageStats are all empty, as OpenClaw then does
             }
         }
@@ -225,7 +226,45 @@ public static class AuthStoreFile
         }
     }
 
-    private static string? ReadDocument(string path, bool isState)
+    /// <summary>
+    /// A store or state file's bytes as a document: a copy of the tree this process last wrote there or read from there
+    /// when the bytes are exactly those (<see cref="ParsedFileCache"/>), else parsed (and checked) afresh.
+    /// </summary>
+    private static AuthProfileStore ParseFile(byte[] bytes, string path)
+    {
+        if (ParsedFileCache.TryCopy(path, bytes) is { } known)
+        {
+            return AuthProfileStore.FromRoot(known);
+        }
+        string text;
+        try
+        {
+            text = JsonFile.DecodeUtf8(bytes);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw AuthProfileStore.Unreadable(path, "it is not valid UTF-8", ex);
+        }
+        return AuthProfileStore.Parse(text, path);
+    }
+
+    /// <summary>Writes one file of the store (serialised once) and remembers its tree for the next read of those bytes.</summary>
+    private static void WriteFile(string path, System.Text.Json.Nodes.JsonObject document)
+    {
+        var bytes = JsonFile.SerializeToUtf8(document);
+        try
+        {
+            SecureFile.WriteAtomic(path, bytes);
+        }
+        catch
+        {
+            ParsedFileCache.Forget(path); // whatever the file holds now, the next read parses it
+            throw;
+        }
+        ParsedFileCache.Remember(path, bytes, document);
+    }
+
+    private static byte[]? ReadDocument(string path, bool isState)
     {
         byte[]? bytes;
         try
@@ -241,18 +280,7 @@ public static class AuthStoreFile
         {
             throw AuthProfileStore.Unreadable(path, ex.Message, ex);
         }
-        if (bytes is null)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonFile.DecodeUtf8(bytes);
-        }
-        catch (System.Text.DecoderFallbackException ex)
-        {
-            throw AuthProfileStore.Unreadable(path, "it is not valid UTF-8", ex);
-        }
+        return bytes;
     }
 
     private static void TryDelete(string path)
