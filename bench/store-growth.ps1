@@ -111,10 +111,12 @@ $config = $OpenClawConfig::Load($configCopy)
 $configBytes = [IO.File]::ReadAllBytes($configCopy)
 $rows = [ordered]@{
     'store read + parse (TryLoad)'             = Median { $null = $AuthStoreFile::TryLoad($storeCopy) }
+    'store re-read of its own write (copy)'    = & { $AuthStoreFile::Save($storeCopy, $store); Median { $null = $AuthStoreFile::TryLoad($storeCopy) } }
     'store serialise (one)'                    = Median { $null = $store.Serialize() }
     'store atomic write (temp, flush, rename)' = Median { $SecureFile::WriteAtomic($storeCopy, $storeBytes) }
     'store lock take + release'                = Median { ($FileLock::Acquire($storeCopy, $null, [Threading.CancellationToken]::None)).Dispose() }
     'config read + parse (JSON5)'              = Median { $null = $OpenClawConfig::Load($configCopy) }
+    'config re-read of its own write (copy)'   = & { $config.Save(); Median { $null = $OpenClawConfig::Load($configCopy) } }
     'config atomic write (temp, flush, rename)' = Median { $SecureFile::WriteAtomic($configCopy, $configBytes) }
     'config lock take + release'               = Median { ($FileLock::Acquire($configCopy, $null, [Threading.CancellationToken]::None)).Dispose() }
     'MoltbotState + RequireAgent'              = Median { $null = ($MoltbotState::Resolve($null)).RequireAgent('main') }
